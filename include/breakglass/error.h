@@ -1,0 +1,24 @@
+/* Error codes shared by every breakglass component, and their messages. */
+#ifndef BREAKGLASS_ERROR_H
+#define BREAKGLASS_ERROR_H
+
+#define BG_WUR __attribute__((warn_unused_result))
+
+/* 0 is success; every failure is one of these negative codes. */
+enum bg_error {
+	BG_OK = 0,
+	BG_ENOMEM = -1,     /* out of memory */
+	BG_EINVAL = -2,     /* invalid argument or input */
+	BG_EIO = -3,        /* read or write failed */
+	BG_ENOENT = -4,     /* file does not exist */
+	BG_EUNSAFE = -5,    /* owner, mode or file type not trusted */
+	BG_ETOOBIG = -6,    /* input larger than its limit */
+	BG_ETRUNC = -7,     /* output would not fit */
+	BG_ECONFIG = -8,    /* configuration invalid */
+	BG_ECRYPTO = -9,    /* cryptographic library failure */
+};
+
+/* A static, never NULL, message for a code (unknown codes included). */
+const char *bg_strerror(int err);
+
+#endif

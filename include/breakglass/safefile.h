@@ -1,0 +1,32 @@
+/* Opening files we must trust (config, keys, secrets) only when they and
+ * the directories above them are owned by root or by the trusted user and
+ * cannot be written by anyone else, as sshd's StrictModes does. */
+#ifndef BREAKGLASS_SAFEFILE_H
+#define BREAKGLASS_SAFEFILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "breakglass/error.h"
+
+/* Why a check failed, in words fit for an error message. */
+struct bg_safefile_why {
+	char text[256];
+};
+
+/* Check that path (absolute or relative) names a regular file, not a
+ * symbolic link, owned by root or trusted, with no group/other write bit,
+ * in directories owned by root or trusted and not writable by others
+ * (sticky directories such as /tmp excepted).  BG_ENOENT if it does not
+ * exist, BG_EUNSAFE with the reason in why otherwise. */
+BG_WUR int bg_safefile_check(const char *path, uid_t trusted,
+			     struct bg_safefile_why *why);
+
+/* The same checks, then the whole file into a malloc'ed, NUL-terminated
+ * buffer of *len bytes; BG_ETOOBIG beyond max bytes.  The checks are made
+ * on the open descriptor, so the file cannot be swapped in between. */
+BG_WUR int bg_safefile_read(const char *path, uid_t trusted, size_t max,
+			    char **data, size_t *len,
+			    struct bg_safefile_why *why);
+
+#endif

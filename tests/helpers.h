@@ -1,0 +1,18 @@
+/* Test helpers: scratch directories and files. */
+#ifndef BREAKGLASS_TESTS_HELPERS_H
+#define BREAKGLASS_TESTS_HELPERS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* A new private directory under $TMPDIR (or /tmp); aborts on failure. */
+char *th_mkdtemp(void);
+/* Write len bytes to dir/name with mode; returns the malloc'ed path. */
+char *th_write(const char *dir, const char *name, const void *data,
+	       size_t len, mode_t mode);
+/* The same for a C string. */
+char *th_write_str(const char *dir, const char *name, const char *text);
+/* Remove dir and everything in it. */
+void th_rmtree(const char *dir);
+
+#endif
