@@ -157,7 +157,9 @@ static void walk(struct load *ld, json_t *obj, const char *prefix)
 	json_object_foreach(obj, key, v) {
 		ld->steps[ld->depth++] = (struct bg_jsonpos_step){ key, 0 };
 		f = NULL;
-		if (bg_snprintf(path, sizeof(path), "%s%s%s", prefix,
+		/* "auth.lockout" as one key must not reach auth/lockout. */
+		if (strchr(key, '.') == NULL &&
+		    bg_snprintf(path, sizeof(path), "%s%s%s", prefix,
 				*prefix ? "." : "", key) == BG_OK)
 			f = bg_confschema_find(path);
 		if (f == NULL)
@@ -279,8 +281,10 @@ int bg_config_load(const char *path, uid_t trusted, struct bg_config **out,
 
 	*out = NULL;
 	memset(diags, 0, sizeof(*diags));
-	if ((diags->file = strdup(path)) == NULL)
+	/* The name is printed in every message: no raw control bytes. */
+	if ((diags->file = malloc(4 * strlen(path) + 4)) == NULL)
 		return BG_ENOMEM;
+	bg_text_quote(path, strlen(path), diags->file, 4 * strlen(path) + 4);
 	if ((ld.cfg = calloc(1, sizeof(*ld.cfg))) == NULL ||
 	    (ld.cfg->source = strdup(path)) == NULL ||
 	    load_defaults(ld.cfg) != BG_OK) {

@@ -5,6 +5,7 @@
 #include <regex.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,7 +144,7 @@ static int check_string(enum bg_confkind k, unsigned flags, long lo, long hi,
 			void *ctx)
 {
 	const char *s, *why = NULL;
-	char q[200];
+	char q[200], got[220];
 	size_t n;
 	regex_t re;
 	int rc;
@@ -153,10 +154,14 @@ static int check_string(enum bg_confkind k, unsigned flags, long lo, long hi,
 				bg_confschema_type_name(v));
 	s = json_string_value(v);
 	n = bg_text_utf8_chars(s);
+	/* A URL may carry credentials: it is never quoted back. */
+	got[0] = '\0';
 	bg_text_quote(s, QUOTE_MAX, q, sizeof(q));
+	if (k != BG_CK_URL)
+		(void)snprintf(got, sizeof(got), " (got \"%s\")", q);
 	if (bg_text_has_control(s))
 		return complain(report, ctx, index,
-				"must not contain control characters (got \"%s\")", q);
+				"must not contain control characters%s", got);
 	if (n == 0 && (flags & BG_CF_OPTIONAL))
 		return BG_OK;
 	if (n < (size_t)lo || n > (size_t)hi)
@@ -179,7 +184,7 @@ static int check_string(enum bg_confkind k, unsigned flags, long lo, long hi,
 	default: break;
 	}
 	if (why != NULL)
-		return complain(report, ctx, index, "%s (got \"%s\")", why, q);
+		return complain(report, ctx, index, "%s%s", why, got);
 	return BG_OK;
 }
 
@@ -195,14 +200,14 @@ static int complain_enum(const struct bg_conffield *f, json_t *v,
 	bg_buf_init(&b, 1024);
 	for (i = 0; f->words[i] != NULL && r == BG_OK; i++)
 		r = bg_buf_appendf(&b, "%s%s", i ? ", " : "", f->words[i]);
-	if (json_is_string(v))
-		bg_text_quote(json_string_value(v), QUOTE_MAX, q, sizeof(q));
-	if (json_is_string(v))
-		r = complain(report, ctx, -1, "must be one of %s (got \"%s\")",
-			     bg_buf_str(&b), q);
-	else
+	if (!json_is_string(v)) {
 		r = complain(report, ctx, -1, "must be one of %s (got %s)",
 			     bg_buf_str(&b), bg_confschema_type_name(v));
+	} else {
+		bg_text_quote(json_string_value(v), QUOTE_MAX, q, sizeof(q));
+		r = complain(report, ctx, -1, "must be one of %s (got \"%s\")",
+			     bg_buf_str(&b), q);
+	}
 	bg_buf_free(&b);
 	return r;
 }
@@ -380,7 +385,8 @@ static json_t *redact_url(const char *s, bool drop_path)
 		return json_string(s);
 	host += 3;
 	end = host + strcspn(host, "/?#");
-	at = memchr(host, '@', (size_t)(end - host));
+	/* The last @ ends the credentials: a password may hold @ too. */
+	at = memrchr(host, '@', (size_t)(end - host));
 	bg_buf_init(&b, strlen(s) + 32);
 	r = bg_buf_append(&b, s, (size_t)(host - s));
 	if (r == BG_OK && at != NULL)

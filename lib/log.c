@@ -54,7 +54,7 @@ void bg_log_msg(enum bg_log_level level, const char *func, const char *fmt, ...)
 	if (n < 0)
 		return;
 	/* Escaping can quadruple the size; a cut line still says where. */
-	bg_buf_init(&line, 4 * LOG_LINE_MAX + 64);
+	bg_buf_init(&line, strlen(func) + 2 + 4 * LOG_LINE_MAX + 4);
 	if (bg_buf_appendf(&line, "%s: ", func) != BG_OK ||
 	    bg_buf_append_escaped(&line, raw, strlen(raw)) != BG_OK ||
 	    ((size_t)n >= sizeof(raw) && bg_buf_append(&line, "...", 3) != BG_OK)) {

@@ -9,9 +9,15 @@
 
 bool bg_text_has_control(const char *s)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (; *u; u++) {
+		if (*u < 0x20 || *u == 0x7f)
 			return true;
+		/* C1 controls U+0080..U+009F (CSI among them) are C2 80..9F. */
+		if (*u == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f)
+			return true;
+	}
 	return false;
 }
 
@@ -87,8 +93,11 @@ const char *bg_text_name_problem(const char *s)
 {
 	size_t i = s[0] == '%';
 
-	if (s[i] == '\0' || s[i] == '-' || strlen(s + i) > NAME_MAX_CHARS)
+	if (s[i] == '\0' || strlen(s + i) > NAME_MAX_CHARS)
 		return "must be a user name or %group of 1 to 32 characters";
+	/* Names become file names (users_dir/NAME.json): no "..", no "-x". */
+	if (s[i] == '-' || s[i] == '.')
+		return "must not start with - or .";
 	for (; s[i]; i++)
 		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			   "0123456789._-", s[i]) == NULL)

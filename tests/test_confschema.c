@@ -169,7 +169,8 @@ static void test_confschema_strings(void **state)
 		{ "auth.prompts.ticket", "\"\\u001b[2J\"", "must not contain control characters (got \"\\x1b[2J\")" },
 		{ "auth.prompts.ticket", "\"a\\nb\"", "must not contain control characters (got \"a\\x0ab\")" },
 		{ "auth.ticket_pattern", "\"([\"", NULL },
-		{ "auth.ticket_check.url", "\"ftp://x/{ticket}\"", "must be an http:// or https:// URL (got \"ftp://x/{ticket}\")" },
+		{ "auth.ticket_check.url", "\"ftp://x/{ticket}\"", "must be an http:// or https:// URL" },
+		{ "notify.webhook_url", "\"https://u:pw@h/x y\"", "must not contain spaces or \" < > \\ ^ ` |" },
 		{ "storage.bucket", "\"0123456789012345678901234567890123456789012345678901234567890123\"", NULL },
 	};
 	struct bg_config *c = defaults();

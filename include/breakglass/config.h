@@ -72,7 +72,7 @@ struct bg_config_diag {
 };
 
 struct bg_config_diags {
-	char *file;
+	char *file;             /* as printed: control bytes escaped */
 	struct bg_config_diag *v;
 	size_t n;
 	size_t errors;

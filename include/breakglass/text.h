@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* True if s holds a C0 control character or DEL. */
+/* True if s holds a C0 or C1 control character or DEL. */
 bool bg_text_has_control(const char *s);
 /* Characters in the UTF-8 string s (continuation bytes not counted). */
 size_t bg_text_utf8_chars(const char *s);
@@ -20,7 +20,7 @@ const char *bg_text_path_problem(const char *s);
 /* NULL if s is an http:// or https:// URL naming a host. */
 const char *bg_text_url_problem(const char *s);
 /* NULL if s is a user name, or %group, of letters, digits, . _ - (1 to
- * 32 characters, not starting with -). */
+ * 32 characters, not starting with - or .). */
 const char *bg_text_name_problem(const char *s);
 
 #endif
