@@ -373,33 +373,15 @@ void bg_confschema_clear(const struct bg_conffield *f, struct bg_config *cfg)
 	}
 }
 
-/* A URL without its credentials, query, and (if asked) path. */
-static json_t *redact_url(const char *s, bool drop_path)
+/* A URL as JSON, without what may be secret in it. */
+static json_t *url_json(const char *url, bool drop_path)
 {
-	const char *host = strstr(s, "://"), *end, *at;
 	struct bg_buf b;
-	json_t *j;
-	int r;
+	json_t *j = NULL;
 
-	if (host == NULL)
-		return json_string(s);
-	host += 3;
-	end = host + strcspn(host, "/?#");
-	/* The last @ ends the credentials: a password may hold @ too. */
-	at = memrchr(host, '@', (size_t)(end - host));
-	bg_buf_init(&b, strlen(s) + 32);
-	r = bg_buf_append(&b, s, (size_t)(host - s));
-	if (r == BG_OK && at != NULL)
-		r = bg_buf_appendf(&b, "REDACTED@%.*s", (int)(end - at - 1), at + 1);
-	else if (r == BG_OK)
-		r = bg_buf_append(&b, host, (size_t)(end - host));
-	if (r == BG_OK && drop_path && *end != '\0')
-		r = bg_buf_append(&b, "/REDACTED", 9);
-	else if (r == BG_OK)
-		r = bg_buf_append(&b, end, strcspn(end, "?#"));
-	if (r == BG_OK && !drop_path && end[strcspn(end, "?#")] != '\0')
-		r = bg_buf_append(&b, "?REDACTED", 9);
-	j = r == BG_OK ? json_string(bg_buf_str(&b)) : NULL;
+	bg_buf_init(&b, strlen(url) + 32);
+	if (bg_text_redact_url(url, drop_path, &b) == BG_OK)
+		j = json_string(bg_buf_str(&b));
 	bg_buf_free(&b);
 	return j;
 }
@@ -417,7 +399,7 @@ json_t *bg_confschema_to_json(const struct bg_conffield *f,
 	case BG_CK_BOOL: return json_boolean(*AT_C(cfg, f, bool));
 	case BG_CK_ENUM: return json_string(f->words[*AT_C(cfg, f, int)]);
 	case BG_CK_URL:
-		return redact_url(*AT_C(cfg, f, char *), f->flags & BG_CF_REDACT_PATH);
+		return url_json(*AT_C(cfg, f, char *), f->flags & BG_CF_REDACT_PATH);
 	case BG_CK_PATHLIST: case BG_CK_NAMELIST:
 		l = AT_C(cfg, f, struct bg_strlist);
 		if ((a = json_array()) == NULL)

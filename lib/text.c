@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "breakglass/buf.h"
+
 #include "breakglass/text.h"
 
 #define NAME_MAX_CHARS 32
@@ -103,4 +105,32 @@ const char *bg_text_name_problem(const char *s)
 			   "0123456789._-", s[i]) == NULL)
 			return "must be a user name or %group (letters, digits, . _ -)";
 	return NULL;
+}
+
+int bg_text_redact_url(const char *url, bool drop_path, struct bg_buf *out)
+{
+	const char *host = strstr(url, "://"), *end, *at;
+	size_t rest;
+	int r;
+
+	if (host == NULL)
+		return bg_buf_append(out, url, strlen(url));
+	host += 3;
+	end = host + strcspn(host, "/?#");
+	/* The last @ ends the credentials: a password may hold @ too. */
+	at = memrchr(host, '@', (size_t)(end - host));
+	r = bg_buf_append(out, url, (size_t)(host - url));
+	if (r == BG_OK && at != NULL)
+		r = bg_buf_append(out, "REDACTED@", 9);
+	if (r == BG_OK)
+		r = at != NULL ? bg_buf_append(out, at + 1, (size_t)(end - at - 1))
+			       : bg_buf_append(out, host, (size_t)(end - host));
+	rest = strcspn(end, "?#");
+	if (r == BG_OK && drop_path && *end != '\0')
+		r = bg_buf_append(out, "/REDACTED", 9);
+	else if (r == BG_OK)
+		r = bg_buf_append(out, end, rest);
+	if (r == BG_OK && !drop_path && end[rest] != '\0')
+		r = bg_buf_append(out, "?REDACTED", 9);
+	return r;
 }

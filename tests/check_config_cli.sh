@@ -53,26 +53,7 @@ mkdir "$S/gwdir"
 chmod 600 "$S/gwdir/hk"
 chmod 777 "$S/gwdir"
 
-# REPLY = $1 with every $2 replaced by $3.
-subst() {
-	_s=$1
-	REPLY=
-	while :; do
-		case $_s in
-		*"$2"*)
-			REPLY=$REPLY${_s%%"$2"*}$3
-			_s=${_s#*"$2"}
-			;;
-		*) break ;;
-		esac
-	done
-	REPLY=$REPLY$_s
-}
 
-# REPLY = $1 quoted for use in an extended regular expression.
-re_quote() {
-	REPLY=$(printf '%s\n' "$1" | sed 's/[][\.*^$+?(){}|]/\\&/g')
-}
 
 # REPLY = a writer's format with the placeholders filled in.
 expand() {
@@ -82,14 +63,6 @@ expand() {
 }
 
 # Show at most N lines of a file with unprintable bytes made visible.
-show() {
-	if [ ! -s "$2" ]; then
-		echo "      (empty)"
-		return
-	fi
-	sed -n "1,${1}p" "$2" | tr -c '[:print:]\n' '?' | sed 's/^/      /'
-	[ "$(wc -l < "$2")" -le "$1" ] || echo "      ..."
-}
 
 # ---- writers -------------------------------------------------------------
 

@@ -35,26 +35,7 @@ esac
 : > "$S/ak"
 chmod 600 "$S/hk" "$S/ak"
 
-# REPLY = $1 with every $2 replaced by $3.
-subst() {
-	_s=$1
-	REPLY=
-	while :; do
-		case $_s in
-		*"$2"*)
-			REPLY=$REPLY${_s%%"$2"*}$3
-			_s=${_s#*"$2"}
-			;;
-		*) break ;;
-		esac
-	done
-	REPLY=$REPLY$_s
-}
 
-# REPLY = $1 quoted for use in an extended regular expression.
-re_quote() {
-	REPLY=$(printf '%s\n' "$1" | sed 's/[][\.*^$+?(){}|]/\\&/g')
-}
 
 # conf FILE [HOST_KEY]: a valid configuration, root-owned, mode 0600.
 conf() {
@@ -62,13 +43,6 @@ conf() {
 		"${2:-$S/hk}" "$S/ak" > "$1" && chmod 600 "$1"
 }
 
-show() {
-	if [ ! -s "$1" ]; then
-		echo "      (empty)"
-		return
-	fi
-	sed -n '1,6p' "$1" | tr -c '[:print:]\n' '?' | sed 's/^/      /'
-}
 
 # rcheck NAME STATUS REGEX FILE [RUNNER...]: run check-config on FILE
 # (through RUNNER, e.g. setpriv) and expect exit STATUS.  On status 0 the
@@ -107,9 +81,9 @@ rcheck() {
 	fail "$name" "problem:$why
 expected: $expect
 actual: exit $rc, stderr:
-$(show "$err")
+$(show 6 "$err")
   stdout:
-$(show "$out")"
+$(show 6 "$out")"
 }
 
 # ---- as root ---------------------------------------------------------------

@@ -4,6 +4,9 @@
 #   scratch_init       make $SCRATCH, removed again when the script exits
 #   pass NAME          count a passed check
 #   fail NAME DETAIL   count a failed check and show why
+#   subst S A B        REPLY = S with every A replaced by B
+#   re_quote S         REPLY = S quoted for grep -E
+#   show N FILE        the first N lines of FILE, indented, unprintables as ?
 #   finish             print "NAME: P passed, F failed" and exit 1 on failure
 #
 # Exit statuses follow automake: 0 pass, 1 fail, 77 skip, 99 hard error.
@@ -62,4 +65,35 @@ finish() {
 		exit 1
 	fi
 	exit 0
+}
+
+# REPLY = $1 with every $2 replaced by $3.
+subst() {
+	_s=$1
+	REPLY=
+	while :; do
+		case $_s in
+		*"$2"*)
+			REPLY=$REPLY${_s%%"$2"*}$3
+			_s=${_s#*"$2"}
+			;;
+		*) break ;;
+		esac
+	done
+	REPLY=$REPLY$_s
+}
+
+# REPLY = $1 quoted for use in an extended regular expression.
+re_quote() {
+	REPLY=$(printf '%s\n' "$1" | sed 's/[][\.*^$+?(){}|]/\\&/g')
+}
+
+# The first $1 lines of file $2, indented, for failure reports.
+show() {
+	if [ ! -s "$2" ]; then
+		echo "      (empty)"
+		return
+	fi
+	sed -n "1,${1}p" "$2" | tr -c '[:print:]\n' '?' | sed 's/^/      /'
+	[ "$(wc -l < "$2")" -le "$1" ] || echo "      ..."
 }

@@ -324,6 +324,33 @@ static void test_text_name_problem_table(void **state)
 			      cases[i].want);
 }
 
+static void test_text_redact_url_table(void **state)
+{
+	static const struct { const char *in; bool drop_path; const char *out; } cases[] = {
+		{ "https://h.example/a?b=c#d", false, "https://h.example/a?REDACTED" },
+		{ "https://u:p@h.example/a", false, "https://REDACTED@h.example/a" },
+		{ "https://u:p@SECRET@h.example/a", false, "https://REDACTED@h.example/a" },
+		{ "https://u@h.example", false, "https://REDACTED@h.example" },
+		{ "http://h.example:8080/x/{ticket}", false, "http://h.example:8080/x/{ticket}" },
+		{ "https://h.example/hooks/T0K3N", true, "https://h.example/REDACTED" },
+		{ "https://h.example?x", true, "https://h.example/REDACTED" },
+		{ "https://h.example", true, "https://h.example" },
+		{ "not a url", false, "not a url" },
+		{ "", false, "" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct bg_buf b;
+
+		bg_buf_init(&b, 256);
+		assert_int_equal(bg_text_redact_url(cases[i].in, cases[i].drop_path, &b), BG_OK);
+		assert_string_equal(bg_buf_str(&b), cases[i].out);
+		bg_buf_free(&b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_text_path_problem_table),
 		cmocka_unit_test(test_text_url_problem_table),
 		cmocka_unit_test(test_text_name_problem_table),
+		cmocka_unit_test(test_text_redact_url_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "breakglass/buf.h"
+
 /* True if s holds a C0 or C1 control character or DEL. */
 bool bg_text_has_control(const char *s);
 /* Characters in the UTF-8 string s (continuation bytes not counted). */
@@ -22,5 +24,10 @@ const char *bg_text_url_problem(const char *s);
 /* NULL if s is a user name, or %group, of letters, digits, . _ - (1 to
  * 32 characters, not starting with - or .). */
 const char *bg_text_name_problem(const char *s);
+
+/* Append url to out with its user:password, query and fragment replaced
+ * by REDACTED, and with drop_path its path too: printable, not secret. */
+BG_WUR int bg_text_redact_url(const char *url, bool drop_path,
+			      struct bg_buf *out);
 
 #endif
