@@ -2,12 +2,15 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "breakglass/audit.h"
 #include "breakglass/config.h"
 #include "breakglass/log.h"
+#include "commands.h"
 
 static void usage(FILE *fp)
 {
@@ -15,7 +18,12 @@ static void usage(FILE *fp)
 		"usage: breakglassctl [-c CONFIG] COMMAND [ARGS]\n"
 		"\n"
 		"commands:\n"
-		"  check-config   validate the configuration and print the effective one\n"
+		"  check-config                  validate the configuration and print it\n"
+		"  enroll [--force] USER         new TOTP key and recovery codes for USER\n"
+		"  enroll --recovery-codes USER  new recovery codes, same key\n"
+		"  unenroll USER                 remove USER's enrollment\n"
+		"  unlock USER                   clear USER's lockout\n"
+		"  audit-verify [FILE]           check the audit log's hash chain\n"
 		"\n"
 		"options:\n"
 		"  -c, --config FILE   configuration file (default %s)\n"
@@ -47,6 +55,75 @@ static int cmd_check_config(const char *path)
 	return r == BG_OK ? 0 : 1;
 }
 
+/* Exit 0 when the chain holds, 4 at the first bad line. */
+static int cmd_audit_verify(const struct bg_config *cfg, const char *file)
+{
+	const char *path = file != NULL ? file : cfg->paths.audit_log;
+	size_t lines = 0, bad = 0;
+	char why[256];
+	int r;
+
+	r = bg_audit_verify(path, &lines, &bad, why, sizeof(why));
+	if (r == BG_OK) {
+		printf("%s: %zu event%s, hash chain intact\n", path, lines,
+		       lines == 1 ? "" : "s");
+		return 0;
+	}
+	if (r == BG_EINTEGRITY) {
+		printf("%s:%zu: broken: %s\n", path, bad, why);
+		return 4;
+	}
+	fprintf(stderr, "breakglassctl: %s: %s\n", path, bg_strerror(r));
+	return 1;
+}
+
+/* The configuration for a command other than check-config. */
+static struct bg_config *load_or_explain(const char *path)
+{
+	struct bg_config_diags diags;
+	struct bg_config *cfg;
+
+	/* Warnings only, when the load works. */
+	if (bg_config_load(path, geteuid(), &cfg, &diags) != BG_OK)
+		fprintf(stderr, "breakglassctl: fix the configuration first "
+			"(breakglassctl check-config)\n");
+	bg_config_diags_print(&diags, stderr);
+	bg_config_diags_free(&diags);
+	return cfg;
+}
+
+/* Commands that work on one user, with their own options. */
+static int user_command(const char *config, int argc, char **argv)
+{
+	bool force = false, recovery = false;
+	const char *cmd = argv[0];
+	struct bg_config *cfg;
+	int i, r;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(cmd, "enroll") == 0 && strcmp(argv[i], "--force") == 0)
+			force = true;
+		else if (strcmp(cmd, "enroll") == 0 && strcmp(argv[i], "--recovery-codes") == 0)
+			recovery = true;
+		else
+			break;
+	}
+	if (i + 1 != argc || (force && recovery)) {
+		fprintf(stderr, "breakglassctl: %s: expected options and one USER\n", cmd);
+		return 1;
+	}
+	if ((cfg = load_or_explain(config)) == NULL)
+		return 1;
+	if (strcmp(cmd, "enroll") == 0)
+		r = cmd_enroll(cfg, argv[i], force, recovery);
+	else if (strcmp(cmd, "unenroll") == 0)
+		r = cmd_unenroll(cfg, argv[i]);
+	else
+		r = cmd_unlock(cfg, argv[i]);
+	bg_config_free(cfg);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -55,7 +132,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = bg_config_default_path();
+	const char *config = bg_config_default_path(), *cmd;
 	int c;
 
 	bg_log_open("breakglassctl", BG_LOG_STDERR, 0);
@@ -71,8 +148,22 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	if (strcmp(argv[optind], "check-config") == 0 && optind + 1 == argc)
+	cmd = argv[optind];
+	if (strcmp(cmd, "check-config") == 0 && optind + 1 == argc)
 		return cmd_check_config(config);
+	if (strcmp(cmd, "enroll") == 0 || strcmp(cmd, "unenroll") == 0 ||
+	    strcmp(cmd, "unlock") == 0)
+		return user_command(config, argc - optind, argv + optind);
+	if (strcmp(cmd, "audit-verify") == 0 && optind + 2 >= argc) {
+		struct bg_config *cfg = load_or_explain(config);
+		int r;
+
+		if (cfg == NULL)
+			return 1;
+		r = cmd_audit_verify(cfg, argv[optind + 1]);
+		bg_config_free(cfg);
+		return r;
+	}
 	fprintf(stderr, "breakglassctl: unknown command or extra arguments: %s\n",
 		argv[optind]);
 	usage(stderr);

@@ -16,6 +16,11 @@ const char *bg_strerror(int err)
 	case BG_ETRUNC: return "output truncated";
 	case BG_ECONFIG: return "invalid configuration";
 	case BG_ECRYPTO: return "cryptographic operation failed";
+	case BG_EAUTH: return "authentication failed";
+	case BG_EREPLAY: return "one-time code already used";
+	case BG_ELOCKED: return "locked after too many failures";
+	case BG_ETIMEOUT: return "timed out";
+	case BG_EINTEGRITY: return "integrity check failed";
 	}
 	return "unknown error";
 }

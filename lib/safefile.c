@@ -195,3 +195,78 @@ int bg_safefile_read(const char *path, uid_t trusted, size_t max,
 	*len = b.len;
 	return BG_OK;
 }
+
+int bg_safefile_write_atomic(const char *path, const void *data, size_t len,
+			     mode_t mode, gid_t gid)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX], *slash;
+	const char *p = data;
+	ssize_t n;
+	int fd, dfd, r = BG_OK;
+
+	if (bg_snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) != BG_OK ||
+	    bg_strlcpy(dir, path, sizeof(dir)) != BG_OK)
+		return BG_EINVAL;
+	if ((slash = strrchr(dir, '/')) == NULL)
+		memcpy(dir, ".", 2);
+	else
+		slash[slash == dir] = '\0';
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+		return BG_EIO;
+	if (fchmod(fd, mode) != 0 || (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0))
+		r = BG_EIO;
+	while (r == BG_OK && len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = BG_EIO;
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (r == BG_OK && fsync(fd) != 0)
+		r = BG_EIO;
+	if (close(fd) != 0 && r == BG_OK)
+		r = BG_EIO;
+	if (r == BG_OK && rename(tmp, path) != 0)
+		r = BG_EIO;
+	if (r != BG_OK) {
+		(void)unlink(tmp);
+		return r;
+	}
+	/* The rename itself must reach the disk too. */
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		if (fsync(dfd) != 0)
+			r = BG_EIO;
+		close(dfd);
+	}
+	return r;
+}
+
+int bg_safefile_mkdir(const char *path, mode_t mode, gid_t gid)
+{
+	struct stat st;
+	int fd, r = BG_OK;
+
+	if (mkdir(path, mode) != 0) {
+		if (errno != EEXIST)
+			return errno == ENOENT ? BG_ENOENT : BG_EIO;
+		if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+			return BG_EUNSAFE;
+		return BG_OK;
+	}
+	/* mkdir applies the umask: set exactly what was asked, on what was
+	 * made (not on whatever the name leads to by now). */
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fchmod(fd, mode) != 0 ||
+	    (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0))
+		r = BG_EIO;
+	if (fd >= 0)
+		close(fd);
+	/* A half-made directory would be taken as good by the next call. */
+	if (r != BG_OK)
+		(void)rmdir(path);
+	return r;
+}

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "breakglass/config.h"
 
 static void die(const char *what)
 {
@@ -74,4 +75,39 @@ void th_rmtree(const char *dir)
 	}
 	closedir(d);
 	(void)rmdir(dir);
+}
+
+char *th_config(const char *dir, const char *extra)
+{
+	char *text, *path, *k1, *k2;
+	int n;
+
+	k1 = th_write(dir, "host.key", "", 0, 0600);
+	k2 = th_write(dir, "auditor.pub", "", 0, 0600);
+	n = asprintf(&text,
+		     "{\"paths\": {\"users_dir\": \"%s/users\", \"state_dir\": \"%s/state\",\n"
+		     "  \"run_dir\": \"%s/run\", \"spool_dir\": \"%s/spool\",\n"
+		     "  \"audit_log\": \"%s/audit.jsonl\", \"host_key\": \"%s\",\n"
+		     "  \"auditor_keys\": [\"%s\"]}%s%s}\n",
+		     dir, dir, dir, dir, dir, k1, k2, extra ? ",\n" : "", extra ? extra : "");
+	if (n < 0)
+		die("asprintf");
+	path = th_write_str(dir, "breakglass.json", text);
+	free(text);
+	free(k1);
+	free(k2);
+	return path;
+}
+
+struct bg_config *th_config_load(const char *path)
+{
+	struct bg_config_diags d;
+	struct bg_config *cfg;
+
+	if (bg_config_load(path, geteuid(), &cfg, &d) != BG_OK) {
+		bg_config_diags_print(&d, stderr);
+		abort();
+	}
+	bg_config_diags_free(&d);
+	return cfg;
 }

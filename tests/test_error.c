@@ -17,6 +17,7 @@
 static const int known_codes[] = {
 	BG_OK, BG_ENOMEM, BG_EINVAL, BG_EIO, BG_ENOENT, BG_EUNSAFE,
 	BG_ETOOBIG, BG_ETRUNC, BG_ECONFIG, BG_ECRYPTO,
+	BG_EAUTH, BG_EREPLAY, BG_ELOCKED, BG_ETIMEOUT, BG_EINTEGRITY,
 };
 
 static void test_strerror_known_codes_have_messages(void **state)
@@ -52,7 +53,7 @@ static void test_strerror_known_codes_are_distinct(void **state)
 static void test_strerror_unknown_codes(void **state)
 {
 	static const int unknown[] = {
-		-999, 5, 1, -10, BG_ECRYPTO - 1, INT_MIN, INT_MAX,
+		-999, 5, 1, -15, BG_EINTEGRITY - 1, INT_MIN, INT_MAX,
 	};
 	size_t i;
 

@@ -16,6 +16,11 @@ enum bg_error {
 	BG_ETRUNC = -7,     /* output would not fit */
 	BG_ECONFIG = -8,    /* configuration invalid */
 	BG_ECRYPTO = -9,    /* cryptographic library failure */
+	BG_EAUTH = -10,     /* wrong answer (code, ticket, approver) */
+	BG_EREPLAY = -11,   /* a one-time code was already used */
+	BG_ELOCKED = -12,   /* too many failures: locked for a while */
+	BG_ETIMEOUT = -13,  /* no answer in time */
+	BG_EINTEGRITY = -14, /* evidence altered, reordered or cut */
 };
 
 /* A static, never NULL, message for a code (unknown codes included). */

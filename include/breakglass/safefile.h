@@ -29,4 +29,14 @@ BG_WUR int bg_safefile_read(const char *path, uid_t trusted, size_t max,
 			    char **data, size_t *len,
 			    struct bg_safefile_why *why);
 
+/* Replace path with data[len] so that readers see the old or the new
+ * file, never a mix: a temporary file beside it (mode, and group gid
+ * unless -1), fsync, rename, fsync of the directory. */
+BG_WUR int bg_safefile_write_atomic(const char *path, const void *data,
+				    size_t len, mode_t mode, gid_t gid);
+
+/* Make directory path with mode (and group gid unless -1) if it does not
+ * exist; an existing one is left as it is.  Its parent must exist. */
+BG_WUR int bg_safefile_mkdir(const char *path, mode_t mode, gid_t gid);
+
 #endif

@@ -1,0 +1,566 @@
+/* Enrollment records (users_dir/USER.json): a strict reader, an atomic
+ * writer, and recovery codes stored only as argon2id hashes. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "breakglass/buf.h"
+#include "breakglass/log.h"
+#include "breakglass/safefile.h"
+#include "breakglass/text.h"
+#include "breakglass/totp.h"
+#include "breakglass/userdb.h"
+
+/* A record is well under 2 KiB; anything near this limit is not ours. */
+#define USERDB_MAX_BYTES (64 * 1024)
+#define USERDB_VERSION 1
+#define KEY_B32_LEN 32          /* 20 bytes, 160 bits: no padding needed */
+#define CODE_LETTERS 16         /* 80 bits */
+/* Codes carry 80 random bits, so offline guessing is hopeless whatever the
+ * cost; argon2id only has to stop cheap bulk hashing.  16 MiB keeps a
+ * login that tries all ten hashes well under a second. */
+#define CODE_OPSLIMIT crypto_pwhash_OPSLIMIT_INTERACTIVE
+#define CODE_MEMLIMIT (16 * 1024 * 1024)
+
+static const char b32_upper[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+static const char b32_lower[] = "abcdefghijklmnopqrstuvwxyz234567";
+static const char no_memory[] = "out of memory";
+
+static bool name_ok(const char *user)
+{
+	/* One file per person: groups ("%x") have no record. */
+	return user != NULL && bg_text_name_problem(user) == NULL && user[0] != '%';
+}
+
+int bg_userdb_path(const struct bg_config *cfg, const char *user, char *out,
+		   size_t outlen)
+{
+	if (outlen > 0)
+		out[0] = '\0';
+	if (cfg == NULL || cfg->paths.users_dir == NULL || !name_ok(user))
+		return BG_EINVAL;
+	return bg_snprintf(out, outlen, "%s/%s.json", cfg->paths.users_dir, user);
+}
+
+static void free_hash(char **h)
+{
+	if (*h == NULL)
+		return;
+	sodium_memzero(*h, strlen(*h));
+	free(*h);
+	*h = NULL;
+}
+
+void bg_userdb_free(struct bg_user *u)
+{
+	size_t i;
+
+	if (u == NULL)
+		return;
+	bg_secret_free(u->key);
+	for (i = 0; i < BG_RECOVERY_CODES; i++)
+		free_hash(&u->recovery[i]);
+	sodium_memzero(u, sizeof(*u));
+	free(u);
+}
+
+static int user_alloc(const char *user, struct bg_user **out)
+{
+	struct bg_user *u;
+	int r;
+
+	*out = NULL;
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return BG_ENOMEM;
+	if ((r = bg_strlcpy(u->name, user, sizeof(u->name))) != BG_OK ||
+	    (r = bg_secret_new(BG_TOTP_SECRET_BYTES, &u->key)) != BG_OK) {
+		bg_userdb_free(u);
+		return r;
+	}
+	*out = u;
+	return BG_OK;
+}
+
+static void format_time(time_t t, char out[32])
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		memcpy(out, "invalid", 8);
+}
+
+static int digits_at(const char *s, size_t n)
+{
+	int v = 0;
+
+	while (n-- > 0)
+		v = v * 10 + (*s++ - '0');
+	return v;
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" only; printing it back must give the same text,
+ * which refuses the 30th of February and hour 24. */
+static bool parse_time(const char *s, time_t *out)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	struct tm tm = { 0 };
+	char back[32];
+	size_t i;
+
+	if (strlen(s) != sizeof(shape) - 1)
+		return false;
+	for (i = 0; shape[i] != '\0'; i++)
+		if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != shape[i])
+			return false;
+	tm.tm_year = digits_at(s, 4) - 1900;
+	tm.tm_mon = digits_at(s + 5, 2) - 1;
+	tm.tm_mday = digits_at(s + 8, 2);
+	tm.tm_hour = digits_at(s + 11, 2);
+	tm.tm_min = digits_at(s + 14, 2);
+	tm.tm_sec = digits_at(s + 17, 2);
+	*out = timegm(&tm);
+	format_time(*out, back);
+	return strcmp(back, s) == 0;
+}
+
+/* Exactly KEY_B32_LEN upper-case RFC 4648 letters into key: a record we
+ * wrote has no padding, spaces or lower case, so those mean tampering. */
+static bool decode_key(const char *s, size_t n, struct bg_secret *key)
+{
+	unsigned char raw[BG_TOTP_SECRET_BYTES];
+	unsigned acc = 0, bits = 0;
+	const char *hit;
+	size_t i, o = 0;
+	bool ok = n == KEY_B32_LEN;
+
+	for (i = 0; ok && i < n; i++) {
+		if (s[i] == '\0' || (hit = strchr(b32_upper, s[i])) == NULL) {
+			ok = false;
+			break;
+		}
+		acc = (acc << 5) | (unsigned)(hit - b32_upper);
+		bits += 5;
+		if (bits >= 8) {
+			bits -= 8;
+			raw[o++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	ok = ok && o == sizeof(raw) && bg_secret_set(key, raw, o) == BG_OK;
+	sodium_memzero(raw, sizeof(raw));
+	return ok;
+}
+
+/* An argon2id string with our parameters: a record holds nothing else,
+ * and a planted memory-hungry hash would stall every login. */
+static bool hash_ok(const char *h)
+{
+	return strncmp(h, crypto_pwhash_argon2id_STRPREFIX,
+		       strlen(crypto_pwhash_argon2id_STRPREFIX)) == 0 &&
+	       strlen(h) < crypto_pwhash_STRBYTES &&
+	       crypto_pwhash_str_needs_rehash(h, CODE_OPSLIMIT, CODE_MEMLIMIT) == 0;
+}
+
+static const char *parse_codes(json_t *a, struct bg_user *u)
+{
+	json_t *v;
+	size_t i;
+
+	if (!json_is_array(a) || json_array_size(a) != BG_RECOVERY_CODES)
+		return "recovery_codes must be an array of 10 entries";
+	json_array_foreach(a, i, v) {
+		if (json_is_null(v))
+			continue;       /* used */
+		if (!json_is_string(v) || !hash_ok(json_string_value(v)))
+			return "a recovery_codes entry is not null or an argon2id hash";
+		if ((u->recovery[i] = strdup(json_string_value(v))) == NULL)
+			return no_memory;
+	}
+	return NULL;
+}
+
+/* NULL if root is a valid record for user (now in u), else what is wrong. */
+static const char *parse_record(json_t *root, const char *user, struct bg_user *u)
+{
+	json_t *v;
+
+	if (!json_is_object(root))
+		return "the top level is not an object";
+	/* Five members, and each of the five names is looked up below: so
+	 * no unknown key can hide among them. */
+	if (json_object_size(root) != 5)
+		return "not exactly the keys version, user, created, totp_key, recovery_codes";
+	v = json_object_get(root, "version");
+	if (!json_is_integer(v) || json_integer_value(v) != USERDB_VERSION)
+		return "version is not 1";
+	v = json_object_get(root, "user");
+	if (!json_is_string(v) || strcmp(json_string_value(v), user) != 0)
+		return "user does not match the file name";
+	v = json_object_get(root, "created");
+	if (!json_is_string(v) || !parse_time(json_string_value(v), &u->created))
+		return "created is not an RFC 3339 UTC time";
+	v = json_object_get(root, "totp_key");
+	if (!json_is_string(v) ||
+	    !decode_key(json_string_value(v), json_string_length(v), u->key))
+		return "totp_key is not 32 base32 letters";
+	return parse_codes(json_object_get(root, "recovery_codes"), u);
+}
+
+static void log_refusal(const char *path, const char *why)
+{
+	char q[512];
+
+	bg_text_quote(path, 400, q, sizeof(q));
+	bg_log_msg(BG_LOG_WARN, "bg_userdb_load", "%s: %s", q, why);
+}
+
+int bg_userdb_load(const struct bg_config *cfg, const char *user,
+		   uid_t trusted, struct bg_user **out)
+{
+	struct bg_safefile_why why;
+	char path[PATH_MAX], where[64], *text = NULL;
+	const char *bad = NULL;
+	struct bg_user *u = NULL;
+	json_error_t jerr;
+	json_t *root, *k;
+	size_t len = 0;
+	int r;
+
+	*out = NULL;
+	if ((r = bg_userdb_path(cfg, user, path, sizeof(path))) != BG_OK)
+		return r;
+	r = bg_safefile_read(path, trusted, USERDB_MAX_BYTES, &text, &len, &why);
+	if (r != BG_OK) {
+		if (r != BG_ENOENT)
+			log_refusal(path, why.text);
+		return r == BG_ETOOBIG ? BG_EINVAL : r;
+	}
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	sodium_memzero(text, len);
+	free(text);
+	if (root == NULL) {
+		/* jerr.text may quote the bad token (perhaps the key): not logged. */
+		if (bg_snprintf(where, sizeof(where), "not JSON (line %d, column %d)",
+				jerr.line, jerr.column) != BG_OK)
+			where[0] = '\0';
+		log_refusal(path, where[0] != '\0' ? where : "not JSON");
+		sodium_memzero(&jerr, sizeof(jerr));
+		return BG_EINVAL;
+	}
+	sodium_memzero(&jerr, sizeof(jerr));
+	if ((r = user_alloc(user, &u)) == BG_OK && (bad = parse_record(root, user, u)) != NULL)
+		r = bad == no_memory ? BG_ENOMEM : BG_EINVAL;
+	/* jansson's copy of the key text: wiped in place before it is freed. */
+	k = json_is_object(root) ? json_object_get(root, "totp_key") : NULL;
+	if (json_is_string(k))
+		sodium_memzero((char *)json_string_value(k), json_string_length(k));
+	json_decref(root);
+	if (r != BG_OK) {
+		if (bad != NULL)
+			log_refusal(path, bad);
+		bg_userdb_free(u);
+		return r;
+	}
+	*out = u;
+	return BG_OK;
+}
+
+/* The record as JSON text in a secret buffer (it holds the key). */
+static int record_text(const struct bg_user *u, struct bg_secret **out, size_t *len)
+{
+	const size_t flags = JSON_INDENT(2);
+	json_t *root = json_object(), *codes = json_array(), *key = NULL;
+	struct bg_buf b32;
+	char created[32];
+	size_t i, n = 0;
+	int r, bad;
+
+	*out = NULL;
+	bg_buf_init(&b32, 64);
+	format_time(u->created, created);
+	r = bg_totp_base32(bg_secret_data(u->key), bg_secret_len(u->key), &b32);
+	if (r == BG_OK && (key = json_string(bg_buf_str(&b32))) != NULL)
+		json_incref(key);       /* kept to wipe jansson's copy below */
+	bg_buf_free(&b32);
+	bad = root == NULL || codes == NULL || key == NULL;
+	for (i = 0; i < BG_RECOVERY_CODES; i++)
+		bad |= json_array_append_new(codes, u->recovery[i] != NULL ?
+					     json_string(u->recovery[i]) : json_null());
+	bad |= json_object_set_new(root, "version", json_integer(USERDB_VERSION));
+	bad |= json_object_set_new(root, "user", json_string(u->name));
+	bad |= json_object_set_new(root, "created", json_string(created));
+	bad |= json_object_set_new(root, "totp_key", key);
+	bad |= json_object_set_new(root, "recovery_codes", codes);
+	if (r == BG_OK && bad)
+		r = BG_ENOMEM;
+	if (r == BG_OK && ((n = json_dumpb(root, NULL, 0, flags)) == 0 ||
+			   (r = bg_secret_new(n + 1, out)) != BG_OK))
+		r = r != BG_OK ? r : BG_ENOMEM;
+	/* json_dumpb writes straight into our buffer: no heap copy of the key. */
+	if (r == BG_OK && json_dumpb(root, (char *)bg_secret_data(*out), n, flags) != n)
+		r = BG_ENOMEM;
+	if (r == BG_OK) {
+		bg_secret_data(*out)[n] = '\n';
+		*len = n + 1;
+	}
+	if (key != NULL) {
+		sodium_memzero((char *)json_string_value(key), json_string_length(key));
+		json_decref(key);
+	}
+	json_decref(root);
+	if (r != BG_OK) {
+		bg_secret_free(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
+static int sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = BG_OK;
+
+	if (fd < 0)
+		return BG_EIO;
+	/* Some file systems cannot sync a directory (EINVAL): nothing lost. */
+	if (fsync(fd) != 0 && errno != EINVAL)
+		r = BG_EIO;
+	close(fd);
+	return r;
+}
+
+/* users_dir itself is created (0700) but not its parents: a missing
+ * parent is a configuration mistake, not something to paper over. */
+static int make_users_dir(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) == 0)
+		return chmod(dir, 0700) == 0 ? BG_OK : BG_EIO;  /* despite umask */
+	if (errno == ENOENT)
+		return BG_ENOENT;
+	if (errno != EEXIST || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return BG_EIO;
+	return BG_OK;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return BG_EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return BG_OK;
+}
+
+int bg_userdb_save(const struct bg_config *cfg, const struct bg_user *u)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	struct bg_secret *text = NULL;
+	size_t len = 0;
+	int fd, r;
+
+	if (u == NULL || u->key == NULL || bg_secret_len(u->key) != BG_TOTP_SECRET_BYTES)
+		return BG_EINVAL;
+	if ((r = bg_userdb_path(cfg, u->name, path, sizeof(path))) != BG_OK ||
+	    (r = bg_snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path)) != BG_OK ||
+	    (r = make_users_dir(cfg->paths.users_dir)) != BG_OK ||
+	    (r = record_text(u, &text, &len)) != BG_OK)
+		return r;
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		bg_secret_free(text);
+		return BG_EIO;
+	}
+	if (fchmod(fd, 0600) != 0 || write_all(fd, bg_secret_data(text), len) != BG_OK ||
+	    fsync(fd) != 0)
+		r = BG_EIO;
+	bg_secret_free(text);
+	if (close(fd) != 0 && r == BG_OK)
+		r = BG_EIO;
+	/* Readers see the old record or the new one, never half of one. */
+	if (r == BG_OK && rename(tmp, path) != 0)
+		r = BG_EIO;
+	if (r != BG_OK) {
+		(void)unlink(tmp);
+		return r;
+	}
+	return sync_dir(cfg->paths.users_dir);
+}
+
+int bg_userdb_remove(const struct bg_config *cfg, const char *user)
+{
+	char path[PATH_MAX];
+	int r;
+
+	if ((r = bg_userdb_path(cfg, user, path, sizeof(path))) != BG_OK)
+		return r;
+	if (unlink(path) != 0)
+		return errno == ENOENT ? BG_ENOENT : BG_EIO;
+	return sync_dir(cfg->paths.users_dir);
+}
+
+int bg_userdb_new_recovery(struct bg_user *u, struct bg_recovery_codes *codes)
+{
+	const size_t stride = BG_RECOVERY_CODE_LEN + 1;
+	char *fresh[BG_RECOVERY_CODES] = { 0 }, hash[crypto_pwhash_STRBYTES];
+	struct bg_secret *text = NULL;
+	unsigned char *p;
+	size_t i, j;
+	int r;
+
+	if (u == NULL || codes == NULL)
+		return BG_EINVAL;
+	codes->text = NULL;
+	if ((r = bg_secret_new(BG_RECOVERY_CODES * stride, &text)) != BG_OK)
+		return r;
+	for (i = 0; i < BG_RECOVERY_CODES && r == BG_OK; i++) {
+		p = bg_secret_data(text) + i * stride;
+		/* "abcd-efgh-ijkl-mnop": a dash after every fourth letter. */
+		for (j = 0; j < CODE_LETTERS; j++)
+			p[j + j / 4] = (unsigned char)b32_lower[randombytes_uniform(32)];
+		p[4] = p[9] = p[14] = '-';
+		if (crypto_pwhash_str_alg(hash, (const char *)p, BG_RECOVERY_CODE_LEN,
+					  CODE_OPSLIMIT, CODE_MEMLIMIT,
+					  crypto_pwhash_ALG_ARGON2ID13) != 0)
+			r = BG_ECRYPTO;
+		else if ((fresh[i] = strdup(hash)) == NULL)
+			r = BG_ENOMEM;
+	}
+	for (i = 0; i < BG_RECOVERY_CODES; i++) {
+		/* All or nothing: old codes stay valid if making new ones failed. */
+		if (r == BG_OK) {
+			free_hash(&u->recovery[i]);
+			u->recovery[i] = fresh[i];
+		} else {
+			free_hash(&fresh[i]);
+		}
+	}
+	if (r != BG_OK) {
+		bg_secret_free(text);
+		return r;
+	}
+	codes->text = text;
+	return BG_OK;
+}
+
+int bg_userdb_new(const char *user, struct bg_user **out,
+		  struct bg_recovery_codes *codes)
+{
+	unsigned char raw[BG_TOTP_SECRET_BYTES];
+	struct bg_user *u;
+	int r;
+
+	*out = NULL;
+	if (codes != NULL)
+		codes->text = NULL;
+	if (!name_ok(user) || codes == NULL)
+		return BG_EINVAL;
+	if (sodium_init() < 0)
+		return BG_ECRYPTO;
+	if ((r = user_alloc(user, &u)) != BG_OK)
+		return r;
+	randombytes_buf(raw, sizeof(raw));
+	r = bg_secret_set(u->key, raw, sizeof(raw));
+	sodium_memzero(raw, sizeof(raw));
+	u->created = time(NULL);
+	if (r == BG_OK)
+		r = bg_userdb_new_recovery(u, codes);
+	if (r != BG_OK) {
+		bg_userdb_free(u);
+		return r;
+	}
+	*out = u;
+	return BG_OK;
+}
+
+const char *bg_userdb_code(const struct bg_recovery_codes *codes, size_t i)
+{
+	if (codes == NULL || codes->text == NULL || i >= BG_RECOVERY_CODES)
+		return NULL;
+	return (const char *)bg_secret_data(codes->text) + i * (BG_RECOVERY_CODE_LEN + 1);
+}
+
+void bg_recovery_codes_free(struct bg_recovery_codes *codes)
+{
+	if (codes == NULL)
+		return;
+	bg_secret_free(codes->text);
+	codes->text = NULL;
+}
+
+/* s without dashes and spaces, lower-cased, into out: true if that leaves
+ * exactly CODE_LETTERS base32 letters. */
+static bool normalise(const char *s, char out[CODE_LETTERS + 1])
+{
+	size_t n = 0;
+	char c;
+
+	for (; s != NULL && *s != '\0'; s++) {
+		c = *s;
+		if (c == '-' || c == ' ')
+			continue;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (strchr(b32_lower, c) == NULL || n == CODE_LETTERS)
+			return false;
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return n == CODE_LETTERS;
+}
+
+bool bg_userdb_looks_like_recovery(const char *s)
+{
+	char norm[CODE_LETTERS + 1];
+	bool ok = normalise(s, norm);
+
+	sodium_memzero(norm, sizeof(norm));
+	return ok;
+}
+
+int bg_userdb_use_recovery(struct bg_user *u, const char *code)
+{
+	char norm[CODE_LETTERS + 1], canon[BG_RECOVERY_CODE_LEN + 1];
+	int hit = -1;
+	size_t i, j;
+
+	if (u == NULL || !normalise(code, norm)) {
+		sodium_memzero(norm, sizeof(norm));
+		return BG_EAUTH;
+	}
+	for (i = j = 0; i < CODE_LETTERS; i++) {
+		if (i > 0 && i % 4 == 0)
+			canon[j++] = '-';
+		canon[j++] = norm[i];
+	}
+	canon[j] = '\0';
+	/* Every unused hash is tried, in order, so the time taken does not
+	 * depend on which slot (if any) matched. */
+	for (i = 0; i < BG_RECOVERY_CODES; i++)
+		if (u->recovery[i] != NULL &&
+		    crypto_pwhash_str_verify(u->recovery[i], canon,
+					     BG_RECOVERY_CODE_LEN) == 0 && hit < 0)
+			hit = (int)i;
+	sodium_memzero(norm, sizeof(norm));
+	sodium_memzero(canon, sizeof(canon));
+	if (hit < 0)
+		return BG_EAUTH;
+	free_hash(&u->recovery[hit]);
+	return BG_OK;
+}

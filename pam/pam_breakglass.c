@@ -1,0 +1,267 @@
+/* pam_breakglass: PAM entry points and arguments; the logic lives in
+ * lib/login.c and lib/session.c (see pam_breakglass(8)). */
+#include "config.h"
+
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAM_SM_AUTH
+#define PAM_SM_ACCOUNT
+#define PAM_SM_SESSION
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "breakglass/buf.h"
+#include "breakglass/config.h"
+#include "breakglass/log.h"
+#include "breakglass/login.h"
+#include "breakglass/session.h"
+
+#define DATA_LOGIN "breakglass_login"
+#define DATA_SESSION "breakglass_session"
+
+struct args {
+	const char *config;
+	bool debug;
+};
+
+/* config=PATH and debug; anything else is a mistake in pam.d: fail closed. */
+static int parse_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
+{
+	int i;
+
+	a->config = bg_config_default_path();
+	a->debug = false;
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "config=", 7) == 0 && argv[i][7] == '/')
+			a->config = argv[i] + 7;
+		else if (strcmp(argv[i], "debug") == 0)
+			a->debug = true;
+		else {
+			pam_syslog(pamh, LOG_ERR, "unknown or invalid argument: %s", argv[i]);
+			return PAM_SERVICE_ERR;
+		}
+	}
+	bg_log_open("pam_breakglass", BG_LOG_SYSLOG, LOG_AUTHPRIV);
+	bg_log_set_level(a->debug ? BG_LOG_DEBUG : BG_LOG_INFO);
+	return PAM_SUCCESS;
+}
+
+/* The config, or NULL after saying why in syslog. */
+static struct bg_config *load_config(pam_handle_t *pamh, const struct args *a)
+{
+	struct bg_config_diags d;
+	struct bg_config *cfg;
+	size_t i;
+
+	if (bg_config_load(a->config, geteuid(), &cfg, &d) != BG_OK) {
+		for (i = 0; i < d.n; i++)
+			if (d.v[i].severity == BG_DIAG_ERROR)
+				pam_syslog(pamh, LOG_ERR, "%s:%u: %s: %s", d.file, d.v[i].line,
+					   d.v[i].keypath ? d.v[i].keypath : "-", d.v[i].message);
+		pam_syslog(pamh, LOG_ERR, "configuration %s unusable: refusing", d.file);
+		cfg = NULL;
+	}
+	bg_config_diags_free(&d);
+	return cfg;
+}
+
+static int conv_ask(void *ctx, const char *prompt, bool echo, char **answer, size_t *len)
+{
+	pam_handle_t *pamh = ctx;
+	char *resp = NULL;
+
+	*answer = NULL;
+	*len = 0;
+	if (pam_prompt(pamh, echo ? PAM_PROMPT_ECHO_ON : PAM_PROMPT_ECHO_OFF,
+		       &resp, "%s", prompt) != PAM_SUCCESS || resp == NULL) {
+		free(resp);
+		return BG_EIO;
+	}
+	/* The conversation hands back a C string: a NUL inside it has
+	 * already cut it short, and the input checks see the rest. */
+	*answer = resp;
+	*len = strlen(resp);
+	return BG_OK;
+}
+
+static void conv_tell(void *ctx, const char *msg, bool error)
+{
+	(void)pam_prompt(ctx, error ? PAM_ERROR_MSG : PAM_TEXT_INFO, NULL, "%s", msg);
+}
+
+static void login_cleanup(pam_handle_t *pamh, void *data, int status)
+{
+	struct bg_login *lg = data;
+
+	(void)pamh;
+	(void)status;
+	bg_login_clear(lg);
+	free((char *)lg->service);
+	free((char *)lg->user);
+	free((char *)lg->rhost);
+	free((char *)lg->tty);
+	free(lg);
+}
+
+static void free_data(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	free(data);
+}
+
+static char *item_copy(pam_handle_t *pamh, int item)
+{
+	const void *v = NULL;
+
+	if (pam_get_item(pamh, item, &v) != PAM_SUCCESS || v == NULL)
+		return NULL;
+	return strdup(v);
+}
+
+PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
+				   const char **argv)
+{
+	const struct pam_conv *conv = NULL;
+	struct bg_login_io io = { conv_ask, conv_tell, pamh };
+	struct bg_config *cfg;
+	struct bg_login *lg;
+	const char *user = NULL;
+	struct passwd *pw;
+	struct args a;
+	int r;
+
+	(void)flags;
+	if ((r = parse_args(pamh, argc, argv, &a)) != PAM_SUCCESS)
+		return PAM_AUTH_ERR;
+	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL || *user == '\0')
+		return PAM_USER_UNKNOWN;
+	/* No conversation means nobody to state a ticket: no bypass. */
+	if (pam_get_item(pamh, PAM_CONV, (const void **)&conv) != PAM_SUCCESS ||
+	    conv == NULL || conv->conv == NULL) {
+		pam_syslog(pamh, LOG_ERR, "no conversation for %s: refused", user);
+		return PAM_AUTH_ERR;
+	}
+	if ((cfg = load_config(pamh, &a)) == NULL)
+		return PAM_AUTH_ERR;
+	if ((lg = calloc(1, sizeof(*lg))) == NULL) {
+		bg_config_free(cfg);
+		return PAM_BUF_ERR;
+	}
+	lg->user = strdup(user);
+	lg->service = item_copy(pamh, PAM_SERVICE);
+	lg->rhost = item_copy(pamh, PAM_RHOST);
+	lg->tty = item_copy(pamh, PAM_TTY);
+	pw = getpwnam(user);
+	lg->uid = pw != NULL ? (long)pw->pw_uid : -1;
+	r = lg->user != NULL ? bg_login_authenticate(cfg, &io, lg) : BG_ENOMEM;
+	bg_config_free(cfg);
+	if (r != BG_OK) {
+		login_cleanup(pamh, lg, 0);
+		return r == BG_ENOMEM ? PAM_BUF_ERR : PAM_AUTH_ERR;
+	}
+	if (pam_set_data(pamh, DATA_LOGIN, lg, login_cleanup) != PAM_SUCCESS) {
+		login_cleanup(pamh, lg, 0);
+		return PAM_AUTH_ERR;
+	}
+	return PAM_SUCCESS;
+}
+
+PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
+			      const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_SUCCESS;
+}
+
+/* Only a login that went through the dialogue gets an account here. */
+static const struct bg_login *authenticated(pam_handle_t *pamh)
+{
+	const void *lg = NULL;
+
+	if (pam_get_data(pamh, DATA_LOGIN, &lg) != PAM_SUCCESS)
+		return NULL;
+	return lg;
+}
+
+PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
+				const char **argv)
+{
+	struct args a;
+
+	(void)flags;
+	if (parse_args(pamh, argc, argv, &a) != PAM_SUCCESS)
+		return PAM_PERM_DENIED;
+	if (authenticated(pamh) == NULL) {
+		pam_syslog(pamh, LOG_ERR, "no break-glass authentication in this PAM session");
+		return PAM_PERM_DENIED;
+	}
+	return PAM_SUCCESS;
+}
+
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
+				   const char **argv)
+{
+	const struct bg_login *lg = authenticated(pamh);
+	struct bg_config *cfg;
+	struct bg_grant g;
+	char env[64], banner[160], when[32];
+	struct tm tm;
+	struct args a;
+	int r;
+
+	(void)flags;
+	if (parse_args(pamh, argc, argv, &a) != PAM_SUCCESS)
+		return PAM_SESSION_ERR;
+	if (lg == NULL) {
+		pam_syslog(pamh, LOG_ERR, "session without break-glass authentication: refused");
+		return PAM_SESSION_ERR;
+	}
+	if ((cfg = load_config(pamh, &a)) == NULL)
+		return PAM_SESSION_ERR;
+	r = bg_session_open(cfg, lg, time(NULL), &g);
+	bg_config_free(cfg);
+	if (r != BG_OK)
+		return PAM_SESSION_ERR;
+	if (bg_snprintf(env, sizeof(env), "BREAKGLASS_SESSION=%s", g.session) != BG_OK ||
+	    pam_putenv(pamh, env) != PAM_SUCCESS ||
+	    pam_set_data(pamh, DATA_SESSION, strdup(g.session), free_data) != PAM_SUCCESS)
+		return PAM_SESSION_ERR;
+	gmtime_r(&g.expires, &tm);
+	if (strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm) > 0 &&
+	    bg_snprintf(banner, sizeof(banner),
+			"Emergency access granted until %s. This session is recorded.",
+			when) == BG_OK)
+		(void)pam_info(pamh, "%s", banner);
+	return PAM_SUCCESS;
+}
+
+PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
+				    const char **argv)
+{
+	const struct bg_login *lg = authenticated(pamh);
+	const void *session = NULL;
+	struct bg_config *cfg;
+	struct args a;
+	int r;
+
+	(void)flags;
+	if (parse_args(pamh, argc, argv, &a) != PAM_SUCCESS)
+		return PAM_SESSION_ERR;
+	if (lg == NULL || pam_get_data(pamh, DATA_SESSION, &session) != PAM_SUCCESS)
+		return PAM_SESSION_ERR;
+	if ((cfg = load_config(pamh, &a)) == NULL)
+		return PAM_SESSION_ERR;
+	r = bg_session_close(cfg, lg, session);
+	bg_config_free(cfg);
+	return r == BG_OK ? PAM_SUCCESS : PAM_SESSION_ERR;
+}

@@ -1,0 +1,520 @@
+/* Tests for grant files written at session open and read by the recorder (lib/grant.c). */
+#include "config.h"
+
+#include <grp.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "breakglass/grant.h"
+#include "helpers.h"
+
+#define ID "0123456789abcdef0123456789abcdef"
+#define OTHER_ID "fedcba9876543210fedcba9876543210"
+
+/* Members of a valid grant file, to build hostile ones from. */
+#define M_V "\"version\":1"
+#define M_S "\"session\":\"" ID "\""
+#define M_U "\"user\":\"alice\""
+#define M_UID "\"uid\":1000"
+#define M_T "\"ticket\":\"INC-1\""
+#define M_J "\"justification\":\"db down\""
+#define M_ST "\"start\":100"
+#define M_EX "\"expires\":200"
+#define M_TAIL M_T "," M_J "," M_ST "," M_EX
+#define VALID "{" M_V "," M_S "," M_U "," M_UID "," M_TAIL "}"
+/* A valid grant with one member changed or added after the others. */
+#define WITH(m) "{" M_V "," M_S "," M_U "," M_UID "," M_TAIL "," m "}"
+
+struct fixture {
+	char *dir;
+	char run[PATH_MAX];     /* dir/run: not yet there */
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->dir = th_mkdtemp();
+	assert_true(snprintf(f->run, sizeof(f->run), "%s/run", f->dir) < (int)sizeof(f->run));
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	th_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* The group a root test can hand files to: nogroup, or 65534. */
+static gid_t other_gid(void)
+{
+	struct group *gr = getgrnam("nogroup");
+
+	return gr != NULL ? gr->gr_gid : 65534;
+}
+
+static void fill(struct bg_grant *g, bool full)
+{
+	memset(g, 0, sizeof(*g));
+	memcpy(g->session, ID, sizeof(g->session));
+	g->user = (char *)"alice";
+	g->uid = 1000;
+	g->ticket = (char *)"INC-4711";
+	g->justification = (char *)"primary db down, \"failover\" \\ r\xc3\xa9paration";
+	g->approver = full ? (char *)"bob" : NULL;
+	g->rhost = full ? (char *)"2001:db8::1" : NULL;
+	g->tty = full ? (char *)"/dev/pts/3" : NULL;
+	g->start = 1700000000;
+	g->expires = 1700003600;
+}
+
+static void assert_opt_equal(const char *want, const char *got)
+{
+	if (want == NULL)
+		assert_null(got);
+	else
+		assert_string_equal(want, got);
+}
+
+static void assert_grant_equal(const struct bg_grant *a, const struct bg_grant *b)
+{
+	assert_string_equal(a->session, b->session);
+	assert_string_equal(a->user, b->user);
+	assert_int_equal(a->uid, b->uid);
+	assert_string_equal(a->ticket, b->ticket);
+	assert_string_equal(a->justification, b->justification);
+	assert_opt_equal(a->approver, b->approver);
+	assert_opt_equal(a->rhost, b->rhost);
+	assert_opt_equal(a->tty, b->tty);
+	assert_int_equal(a->start, b->start);
+	assert_int_equal(a->expires, b->expires);
+}
+
+static void test_grant_id_valid_table(void **state)
+{
+	static const struct {
+		const char *id;
+		bool ok;
+	} cases[] = {
+		{ ID, true },
+		{ "00000000000000000000000000000000", true },
+		{ "ffffffffffffffffffffffffffffffff", true },
+		{ "0123456789abcdef0123456789abcde", false },    /* 31 */
+		{ "0123456789abcdef0123456789abcdef0", false },  /* 33 */
+		{ "0123456789ABCDEF0123456789abcdef", false },
+		{ "0123456789abcdeg0123456789abcdef", false },
+		{ "", false },
+		{ "../x", false },
+		{ "../0123456789abcdef0123456789abc", false },
+		{ " 123456789abcdef0123456789abcdef", false },
+		{ "0123456789abcdef0123456789abcde\n", false },
+	};
+	char buf[BG_SESSION_ID_LEN + 2];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("id case %zu\n", i);
+		assert_int_equal(bg_grant_id_valid(cases[i].id), cases[i].ok);
+	}
+	/* A NUL inside must end the id early, not be skipped over. */
+	memcpy(buf, ID, BG_SESSION_ID_LEN + 1);
+	buf[10] = '\0';
+	assert_false(bg_grant_id_valid(buf));
+	memcpy(buf, ID "0", BG_SESSION_ID_LEN + 2);
+	buf[BG_SESSION_ID_LEN] = '\0';
+	assert_true(bg_grant_id_valid(buf));
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	return memcmp(a, b, BG_SESSION_ID_LEN + 1);
+}
+
+static void test_grant_new_ids_valid_and_distinct(void **state)
+{
+	enum { N = 1000 };
+	char (*ids)[BG_SESSION_ID_LEN + 1] = calloc(N, sizeof(*ids));
+	size_t i;
+
+	(void)state;
+	assert_non_null(ids);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(bg_grant_new_id(ids[i]), BG_OK);
+		assert_true(bg_grant_id_valid(ids[i]));
+	}
+	qsort(ids, N, sizeof(*ids), cmp_id);
+	for (i = 1; i < N; i++)
+		assert_string_not_equal(ids[i - 1], ids[i]);
+	free(ids);
+}
+
+static void round_trip(struct fixture *f, bool full)
+{
+	struct bg_grant g, *got;
+
+	fill(&g, full);
+	assert_int_equal(bg_grant_write(f->run, &g, (gid_t)-1), BG_OK);
+	assert_int_equal(bg_grant_read(f->run, ID, geteuid(), &got), BG_OK);
+	assert_grant_equal(&g, got);
+	bg_grant_free(got);
+}
+
+static void test_grant_round_trip_all_fields(void **state)
+{
+	round_trip(*state, true);
+}
+
+static void test_grant_round_trip_optional_fields_null(void **state)
+{
+	round_trip(*state, false);
+}
+
+static void test_grant_rewrite_replaces(void **state)
+{
+	struct fixture *f = *state;
+	struct bg_grant g, *got;
+
+	fill(&g, true);
+	assert_int_equal(bg_grant_write(f->run, &g, (gid_t)-1), BG_OK);
+	g.expires = g.start + 60;
+	g.approver = NULL;
+	assert_int_equal(bg_grant_write(f->run, &g, (gid_t)-1), BG_OK);
+	assert_int_equal(bg_grant_read(f->run, ID, geteuid(), &got), BG_OK);
+	assert_grant_equal(&g, got);
+	bg_grant_free(got);
+}
+
+static void test_grant_file_mode_and_new_run_dir(void **state)
+{
+	struct fixture *f = *state;
+	char path[PATH_MAX];
+	struct bg_grant g;
+	struct stat st;
+	mode_t old = umask(077);
+	int r;
+
+	fill(&g, true);
+	r = bg_grant_write(f->run, &g, (gid_t)-1);
+	umask(old);
+	assert_int_equal(r, BG_OK);
+	assert_int_equal(lstat(f->run, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0750);
+	assert_true(snprintf(path, sizeof(path), "%s/%s.json", f->run, ID) < (int)sizeof(path));
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(st.st_uid, geteuid());
+}
+
+static void test_grant_existing_run_dir_left_alone(void **state)
+{
+	struct fixture *f = *state;
+	struct bg_grant g;
+	struct stat st;
+
+	assert_int_equal(mkdir(f->run, 0700), 0);
+	assert_int_equal(chmod(f->run, 0711), 0);
+	fill(&g, false);
+	assert_int_equal(bg_grant_write(f->run, &g, (gid_t)-1), BG_OK);
+	assert_int_equal(stat(f->run, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0711);
+}
+
+static void test_grant_write_sets_group(void **state)
+{
+	struct fixture *f = *state;
+	gid_t gid = geteuid() == 0 ? other_gid() : getegid();
+	char path[PATH_MAX];
+	struct bg_grant g;
+	struct stat st;
+
+	fill(&g, true);
+	assert_true(snprintf(path, sizeof(path), "%s/%s.json", f->run, ID) < (int)sizeof(path));
+	if (geteuid() != 0) {
+		/* Unprivileged: -1 leaves the group as the system chose it. */
+		assert_int_equal(bg_grant_write(f->run, &g, (gid_t)-1), BG_OK);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_gid, getegid());
+		assert_int_equal(bg_grant_remove(f->run, ID), BG_OK);
+	}
+	/* Root hands the file to another group; others only to their own. */
+	assert_int_equal(bg_grant_write(f->run, &g, gid), BG_OK);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_gid, gid);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	if (geteuid() == 0) {
+		assert_int_equal(stat(f->run, &st), 0);
+		assert_int_equal(st.st_gid, gid);
+	}
+}
+
+static void test_grant_read_missing_is_enoent(void **state)
+{
+	struct fixture *f = *state;
+	struct bg_grant *got = (struct bg_grant *)1;
+
+	assert_int_equal(bg_grant_read(f->dir, ID, geteuid(), &got), BG_ENOENT);
+	assert_null(got);
+}
+
+static void test_grant_bad_id_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct bg_grant g, *got;
+	struct stat st;
+
+	/* A session id that could name another file must not be used. */
+	assert_int_equal(bg_grant_read(f->dir, "../x", geteuid(), &got), BG_EINVAL);
+	assert_null(got);
+	assert_int_equal(bg_grant_remove(f->dir, "../x"), BG_EINVAL);
+	fill(&g, true);
+	memcpy(g.session, "../../../../tmp/x", 18);
+	assert_int_equal(bg_grant_write(f->run, &g, (gid_t)-1), BG_EINVAL);
+	assert_int_equal(lstat(f->run, &st), -1);
+}
+
+static void test_grant_remove_then_enoent(void **state)
+{
+	struct fixture *f = *state;
+	struct bg_grant g, *got;
+
+	fill(&g, true);
+	assert_int_equal(bg_grant_write(f->run, &g, (gid_t)-1), BG_OK);
+	assert_int_equal(bg_grant_remove(f->run, ID), BG_OK);
+	assert_int_equal(bg_grant_read(f->run, ID, geteuid(), &got), BG_ENOENT);
+	assert_int_equal(bg_grant_remove(f->run, ID), BG_ENOENT);
+}
+
+static void test_grant_remove_denied_is_not_enoent(void **state)
+{
+	struct fixture *f = *state;
+	struct bg_grant g, *got;
+	int r;
+
+	if (geteuid() == 0) {
+		print_message("root ignores directory permissions, skipped\n");
+		skip();
+	}
+	fill(&g, false);
+	assert_int_equal(bg_grant_write(f->run, &g, (gid_t)-1), BG_OK);
+	/* A grant that could not be removed is still there: not "gone". */
+	assert_int_equal(chmod(f->run, 0500), 0);
+	r = bg_grant_remove(f->run, ID);
+	assert_int_equal(chmod(f->run, 0700), 0);
+	assert_int_equal(r, BG_EIO);
+	assert_int_equal(bg_grant_read(f->run, ID, geteuid(), &got), BG_OK);
+	bg_grant_free(got);
+}
+
+enum kind { PLAIN, SYMLINK, HUGE, DIRECTORY };
+
+#define TEXT(s) s, sizeof(s) - 1
+/* A malformed grant in a file that is itself fine. */
+#define BAD(name, s) { name, TEXT(s), 0640, PLAIN, BG_EINVAL }
+/* A valid grant with member m replaced by r (a "," to drop it). */
+#define NO_V "{" M_S "," M_U "," M_UID "," M_TAIL "}"
+#define NO_S(r) "{" M_V r M_U "," M_UID "," M_TAIL "}"
+#define NO_U(r) "{" M_V "," M_S r M_UID "," M_TAIL "}"
+#define NO_UID(r) "{" M_V "," M_S "," M_U r M_TAIL "}"
+#define NO_T(r) "{" M_V "," M_S "," M_U "," M_UID r M_J "," M_ST "," M_EX "}"
+#define NO_J(r) "{" M_V "," M_S "," M_U "," M_UID "," M_T r M_ST "," M_EX "}"
+#define NO_TIMES(r) "{" M_V "," M_S "," M_U "," M_UID "," M_T "," M_J r "}"
+
+static const struct hostile {
+	const char *name;
+	const char *text;
+	size_t len;
+	mode_t mode;
+	enum kind kind;
+	int expect;
+} hostile[] = {
+	{ "valid 0640 (control)", TEXT(VALID), 0640, PLAIN, BG_OK },
+	{ "valid 0600 (control)", TEXT(VALID), 0600, PLAIN, BG_OK },
+	BAD("not JSON", "grant alice until tomorrow"),
+	BAD("empty file", ""),
+	BAD("truncated", "{" M_V "," M_S "," M_U ",\"uid\":10"),
+	BAD("NUL byte in a string", NO_U(",\"user\":\"ali\0ce\",")),
+	BAD("NUL byte after the object", VALID "\0"),
+	BAD("escaped NUL", WITH("\"tty\":\"pts\\u0000x\"")),
+	BAD("invalid UTF-8", WITH("\"rhost\":\"h\xff\xfe\"")),
+	BAD("overlong UTF-8 slash", WITH("\"tty\":\"\xc0\xaf\"")),
+	BAD("trailing garbage", VALID " x"),
+	BAD("top-level array", "[" VALID "]"),
+	BAD("unknown extra key", WITH("\"shell\":\"/bin/sh\"")),
+	BAD("duplicate key", WITH("\"user\":\"root\"")),
+	BAD("no version", NO_V),
+	BAD("no session", NO_S(",")),
+	BAD("no user", NO_U(",")),
+	BAD("no uid", NO_UID(",")),
+	BAD("no ticket", NO_T(",")),
+	BAD("no justification", NO_J(",")),
+	BAD("no start", NO_TIMES("," M_EX)),
+	BAD("no expires", NO_TIMES("," M_ST)),
+	BAD("uid as string", NO_UID(",\"uid\":\"1000\",")),
+	BAD("start as real", NO_TIMES(",\"start\":100.0," M_EX)),
+	BAD("approver null", WITH("\"approver\":null")),
+	BAD("approver a number", WITH("\"approver\":7")),
+	BAD("version 2", "{\"version\":2," M_S "," M_U "," M_UID "," M_TAIL "}"),
+	BAD("version as string", "{\"version\":\"1\"," M_S "," M_U "," M_UID "," M_TAIL "}"),
+	BAD("session of another file", NO_S(",\"session\":\"" OTHER_ID "\",")),
+	BAD("negative uid", NO_UID(",\"uid\":-1,")),
+	BAD("uid beyond INT_MAX", NO_UID(",\"uid\":4294967296,")),
+	BAD("negative start", NO_TIMES(",\"start\":-5,\"expires\":10")),
+	BAD("expires before start", NO_TIMES(",\"start\":200,\"expires\":199")),
+	BAD("escape sequence in ticket", NO_T(",\"ticket\":\"\\u001b[2J\",")),
+	BAD("control character in user", NO_U(",\"user\":\"al\\u0007ice\",")),
+	BAD("newline in justification", NO_J(",\"justification\":\"a\\nb\",")),
+	BAD("C1 CSI in tty", WITH("\"tty\":\"\\u009b2J\"")),
+	{ "huge file", NULL, 0, 0640, HUGE, BG_ETOOBIG },
+	{ "group-writable file", TEXT(VALID), 0660, PLAIN, BG_EUNSAFE },
+	{ "world-writable file", TEXT(VALID), 0602, PLAIN, BG_EUNSAFE },
+	{ "symlink to a valid grant", TEXT(VALID), 0640, SYMLINK, BG_EUNSAFE },
+	{ "directory", NULL, 0, 0750, DIRECTORY, BG_EUNSAFE },
+};
+
+/* A valid grant of more than 64 KiB, so size alone is what is wrong. */
+static char *huge_text(size_t pad, size_t *len)
+{
+	static const char head[] = "{" M_V "," M_S "," M_U "," M_UID "," M_T "," M_ST "," M_EX
+				   ",\"justification\":\"";
+	char *t = malloc(sizeof(head) + pad + 2);
+
+	assert_non_null(t);
+	memcpy(t, head, sizeof(head) - 1);
+	memset(t + sizeof(head) - 1, 'a', pad);
+	memcpy(t + sizeof(head) - 1 + pad, "\"}", 2);
+	*len = sizeof(head) - 1 + pad + 2;
+	return t;
+}
+
+static void plant(const char *dir, const struct hostile *h)
+{
+	char path[PATH_MAX], *p = NULL, *huge;
+	size_t len;
+
+	assert_true(snprintf(path, sizeof(path), "%s/%s.json", dir, ID) < (int)sizeof(path));
+	switch (h->kind) {
+	case PLAIN:
+		p = th_write(dir, ID ".json", h->text, h->len, h->mode);
+		break;
+	case HUGE:
+		huge = huge_text(70 * 1024, &len);
+		p = th_write(dir, ID ".json", huge, len, h->mode);
+		free(huge);
+		break;
+	case SYMLINK:
+		p = th_write(dir, "real.json", h->text, h->len, h->mode);
+		assert_int_equal(symlink(p, path), 0);
+		break;
+	case DIRECTORY:
+		assert_int_equal(mkdir(path, h->mode), 0);
+		break;
+	}
+	free(p);
+}
+
+static void test_grant_read_hostile_files(void **state)
+{
+	struct fixture *f = *state;
+	struct bg_grant *got;
+	char path[PATH_MAX];
+	size_t i;
+	int r;
+
+	assert_true(snprintf(path, sizeof(path), "%s/%s.json", f->dir, ID) < (int)sizeof(path));
+	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		print_message("grant file: %s\n", hostile[i].name);
+		plant(f->dir, &hostile[i]);
+		got = (struct bg_grant *)1;
+		r = bg_grant_read(f->dir, ID, geteuid(), &got);
+		assert_int_equal(r, hostile[i].expect);
+		if (r == BG_OK) {
+			assert_string_equal(got->session, ID);
+			assert_string_equal(got->user, "alice");
+			assert_null(got->approver);
+		} else {
+			assert_null(got);
+		}
+		bg_grant_free(got);
+		if (hostile[i].kind == DIRECTORY)
+			assert_int_equal(rmdir(path), 0);
+		else
+			assert_int_equal(unlink(path), 0);
+	}
+}
+
+static void test_grant_large_under_limit_accepted(void **state)
+{
+	struct fixture *f = *state;
+	struct bg_grant *got;
+	size_t len;
+	char *t = huge_text(60 * 1024, &len);
+	char *p = th_write(f->dir, ID ".json", t, len, 0640);
+
+	assert_int_equal(bg_grant_read(f->dir, ID, geteuid(), &got), BG_OK);
+	assert_int_equal(strlen(got->justification), 60 * 1024);
+	bg_grant_free(got);
+	free(t);
+	free(p);
+}
+
+static void test_grant_foreign_owner_refused_as_root(void **state)
+{
+	struct fixture *f = *state;
+	struct bg_grant *got;
+	char *p;
+
+	if (geteuid() != 0) {
+		print_message("not root: cannot give a file away, skipped\n");
+		skip();
+	}
+	p = th_write(f->dir, ID ".json", VALID, strlen(VALID), 0640);
+	assert_int_equal(chown(p, 65534, other_gid()), 0);
+	assert_int_equal(bg_grant_read(f->dir, ID, 0, &got), BG_EUNSAFE);
+	assert_null(got);
+	/* The same file is fine for the account it belongs to. */
+	assert_int_equal(bg_grant_read(f->dir, ID, 65534, &got), BG_OK);
+	bg_grant_free(got);
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_grant_id_valid_table),
+		cmocka_unit_test(test_grant_new_ids_valid_and_distinct),
+		cmocka_unit_test_setup_teardown(test_grant_round_trip_all_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grant_round_trip_optional_fields_null, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grant_rewrite_replaces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grant_file_mode_and_new_run_dir, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grant_existing_run_dir_left_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grant_write_sets_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grant_read_missing_is_enoent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grant_bad_id_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grant_remove_then_enoent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grant_remove_denied_is_not_enoent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grant_read_hostile_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grant_large_under_limit_accepted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grant_foreign_owner_refused_as_root, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
