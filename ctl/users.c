@@ -10,6 +10,7 @@
 
 #include "breakglass/audit.h"
 #include "breakglass/buf.h"
+#include "breakglass/recovery.h"
 #include "breakglass/state.h"
 #include "breakglass/text.h"
 #include "breakglass/totp.h"
@@ -81,7 +82,7 @@ static void print_codes(const struct bg_recovery_codes *codes)
 	printf("\nRecovery codes (each works once in place of a verification code;\n"
 	       "they are shown only now):\n");
 	for (i = 0; i < BG_RECOVERY_CODES; i++)
-		printf("  %s\n", bg_userdb_code(codes, i));
+		printf("  %s\n", bg_recovery_code(codes, i));
 }
 
 static int print_enrollment(const struct bg_config *cfg, const struct bg_user *u)
@@ -128,7 +129,7 @@ int cmd_enroll(const struct bg_config *cfg, const char *user, bool force,
 	r = bg_userdb_load(cfg, user, geteuid(), &u);
 	if (recovery_only) {
 		if (r == BG_OK)
-			r = bg_userdb_new_recovery(u, &codes);
+			r = bg_recovery_generate(u->recovery, &codes);
 	} else if (r == BG_OK && !force) {
 		fprintf(stderr, "breakglassctl: %s is already enrolled "
 			"(--force replaces the key)\n", user);

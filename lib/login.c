@@ -16,6 +16,7 @@
 #include "breakglass/input.h"
 #include "breakglass/log.h"
 #include "breakglass/login.h"
+#include "breakglass/recovery.h"
 #include "breakglass/state.h"
 #include "breakglass/text.h"
 #include "breakglass/ticket.h"
@@ -144,8 +145,8 @@ static int verify_code(struct dialogue *d, const char *user, const char *code,
 		r = BG_ELOCKED;
 		goto out;
 	}
-	if (allow_recovery && bg_userdb_looks_like_recovery(code)) {
-		r = bg_userdb_use_recovery(u, code);
+	if (allow_recovery && bg_recovery_looks_like(code)) {
+		r = bg_recovery_use(u->recovery, code);
 		if (r == BG_OK && (r = bg_userdb_save(c, u)) != BG_OK)
 			*reason = "user_record_error";
 		*mfa = "recovery_code";

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "breakglass/buf.h"
 #include "breakglass/safefile.h"
 #include "breakglass/text.h"
@@ -186,6 +188,8 @@ int bg_safefile_read(const char *path, uid_t trusted, size_t max,
 		why_set(why, r, "grew beyond the limit of %zu bytes", max);
 	else if (r == BG_OK && b.data == NULL)
 		r = bg_buf_append(&b, "", 0);
+	/* The file may be a key: leave no copy of it on the stack. */
+	sodium_memzero(chunk, sizeof(chunk));
 	close(fd);
 	if (r != BG_OK) {
 		bg_buf_free(&b);
@@ -237,11 +241,12 @@ int bg_safefile_write_atomic(const char *path, const void *data, size_t len,
 		return r;
 	}
 	/* The rename itself must reach the disk too. */
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		if (fsync(dfd) != 0)
-			r = BG_EIO;
-		close(dfd);
-	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return BG_EIO;
+	/* Some file systems cannot sync a directory (EINVAL): nothing to do. */
+	if (fsync(dfd) != 0 && errno != EINVAL)
+		r = BG_EIO;
+	close(dfd);
 	return r;
 }
 

@@ -6,6 +6,7 @@
 
 #include "breakglass/audit.h"
 #include "breakglass/log.h"
+#include "breakglass/notify.h"
 #include "breakglass/session.h"
 
 static void event_of(const struct bg_login *lg, const char *what,
@@ -56,7 +57,7 @@ int bg_session_open(const struct bg_config *cfg, const struct bg_login *lg,
 	event_of(lg, "session_open", &ev);
 	ev.session = g->session;
 	ev.expires = g->expires;
-	if ((r = bg_audit_append(cfg, &ev, NULL)) != BG_OK) {
+	if ((r = bg_notify_audit(cfg, &ev)) != BG_OK) {
 		bg_error("cannot write the audit log %s: %s (session refused)",
 			 cfg->paths.audit_log, bg_strerror(r));
 		if (bg_grant_remove(cfg->paths.run_dir, g->session) != BG_OK)
@@ -77,5 +78,5 @@ int bg_session_close(const struct bg_config *cfg, const struct bg_login *lg,
 		ev.result = "failure";
 		ev.reason = "grant_missing";
 	}
-	return bg_audit_append(cfg, &ev, NULL);
+	return bg_notify_audit(cfg, &ev);
 }

@@ -42,14 +42,16 @@ static bool owner_ok(uid_t uid)
 static int prepare_dir(const char *dir)
 {
 	struct stat st;
-	int fd, err;
+	int fd, err, r;
 
-	/* chmod: the umask may have narrowed the new directory too far. */
-	if (mkdir(dir, 0700) == 0 ? chmod(dir, 0700) != 0 : errno != EEXIST) {
-		err = errno;
-		bg_error("%s: cannot create: %s", dir, strerror(err));
-		return err == ENOENT ? BG_ENOENT : BG_EIO;
+	if ((r = bg_safefile_mkdir(dir, 0700, (gid_t)-1)) != BG_OK) {
+		if (r == BG_EUNSAFE)
+			bg_error("%s: not a directory (symbolic links refused)", dir);
+		else
+			bg_error("%s: cannot create: %s", dir, strerror(errno));
+		return r;
 	}
+	/* An existing directory is left as it was: check what it is. */
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		err = errno;
@@ -240,87 +242,21 @@ static char *serialise(const struct bg_state *st)
 	return text;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = EIO;    /* the caller reports errno */
-			return BG_EIO;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return BG_OK;
-}
-
-/* Make the rename itself durable. */
-static int sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
-
-	if (fd < 0)
-		return BG_EIO;
-	/* Some file systems cannot sync a directory (EINVAL): nothing lost. */
-	if (fsync(fd) != 0 && errno != EINVAL) {
-		err = errno;
-		close(fd);
-		errno = err;
-		return BG_EIO;
-	}
-	close(fd);
-	return BG_OK;
-}
-
 int bg_state_save(struct bg_state *st)
 {
-	char dir[PATH_MAX], tmp[PATH_MAX], *text, *slash;
-	int fd, r, err = 0;
+	char *text;
+	int r, err;
 
 	/* Without the lock a concurrent writer's update would be lost. */
 	if (st == NULL || st->lock_fd < 0)
 		return BG_EINVAL;
-	if ((r = bg_strlcpy(dir, st->path, sizeof(dir))) != BG_OK)
-		return r;
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		return BG_EINVAL;
-	*slash = '\0';
-	if (dir[0] == '\0')
-		dir[0] = '/', dir[1] = '\0';
-	/* A leading dot: user names cannot start with one, so no clash. */
-	if ((r = bg_snprintf(tmp, sizeof(tmp), "%s/.%s.state.XXXXXX", dir,
-			     st->user)) != BG_OK)
-		return r;
 	if ((text = serialise(st)) == NULL)
 		return BG_ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		bg_error("%s: %s", tmp, strerror(errno));
-		free(text);
-		return BG_EIO;
-	}
-	if (fchmod(fd, 0600) != 0 || write_all(fd, text, strlen(text)) != BG_OK ||
-	    fsync(fd) != 0)
-		err = errno;
-	if (close(fd) != 0 && err == 0)
-		err = errno;
-	if (err == 0 && rename(tmp, st->path) != 0)
-		err = errno;
-	if (err == 0 && (r = sync_dir(dir)) != BG_OK)
-		err = errno;
-	if (err != 0) {
-		bg_error("%s: cannot write: %s", st->path, strerror(err));
-		if (r == BG_OK)
-			(void)unlink(tmp);  /* not yet renamed */
-		r = BG_EIO;
-	}
+	r = bg_safefile_write_atomic(st->path, text, strlen(text), 0600, (gid_t)-1);
+	err = errno;    /* the failed step's, unless its clean-up failed too */
 	free(text);
+	if (r != BG_OK)
+		bg_error("%s: cannot write: %s", st->path, strerror(err));
 	return r;
 }
 

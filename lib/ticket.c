@@ -48,6 +48,12 @@ int bg_ticket_check(const struct bg_config *cfg, const char *ticket)
 	CURL *c;
 	int r;
 
+	/* curl_easy_escape leaves dots alone, and curl (RFC 3986 5.2.4) and
+	 * servers drop "." and ".." segments: such an id would look up the
+	 * ticket collection or its parent, which answers 2xx.  No incident
+	 * system has a ticket by these names, so they do not exist. */
+	if (ticket[0] == '\0' || strcmp(ticket, ".") == 0 || strcmp(ticket, "..") == 0)
+		return BG_EAUTH;
 	if ((c = curl_easy_init()) == NULL)
 		return BG_ENOMEM;
 	bg_buf_init(&url, URL_MAX);

@@ -1,5 +1,5 @@
-/* Enrollment records (users_dir/USER.json): a strict reader, an atomic
- * writer, and recovery codes stored only as argon2id hashes. */
+/* Enrollment records (users_dir/USER.json): a strict reader and an atomic
+ * writer of the TOTP key and the recovery code hashes. */
 #include "config.h"
 
 #include <errno.h>
@@ -7,7 +7,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -15,6 +14,7 @@
 
 #include "breakglass/buf.h"
 #include "breakglass/log.h"
+#include "breakglass/recovery.h"
 #include "breakglass/safefile.h"
 #include "breakglass/text.h"
 #include "breakglass/totp.h"
@@ -24,15 +24,8 @@
 #define USERDB_MAX_BYTES (64 * 1024)
 #define USERDB_VERSION 1
 #define KEY_B32_LEN 32          /* 20 bytes, 160 bits: no padding needed */
-#define CODE_LETTERS 16         /* 80 bits */
-/* Codes carry 80 random bits, so offline guessing is hopeless whatever the
- * cost; argon2id only has to stop cheap bulk hashing.  16 MiB keeps a
- * login that tries all ten hashes well under a second. */
-#define CODE_OPSLIMIT crypto_pwhash_OPSLIMIT_INTERACTIVE
-#define CODE_MEMLIMIT (16 * 1024 * 1024)
 
 static const char b32_upper[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-static const char b32_lower[] = "abcdefghijklmnopqrstuvwxyz234567";
 static const char no_memory[] = "out of memory";
 
 static bool name_ok(const char *user)
@@ -51,24 +44,12 @@ int bg_userdb_path(const struct bg_config *cfg, const char *user, char *out,
 	return bg_snprintf(out, outlen, "%s/%s.json", cfg->paths.users_dir, user);
 }
 
-static void free_hash(char **h)
-{
-	if (*h == NULL)
-		return;
-	sodium_memzero(*h, strlen(*h));
-	free(*h);
-	*h = NULL;
-}
-
 void bg_userdb_free(struct bg_user *u)
 {
-	size_t i;
-
 	if (u == NULL)
 		return;
 	bg_secret_free(u->key);
-	for (i = 0; i < BG_RECOVERY_CODES; i++)
-		free_hash(&u->recovery[i]);
+	bg_recovery_hashes_free(u->recovery);
 	sodium_memzero(u, sizeof(*u));
 	free(u);
 }
@@ -161,16 +142,6 @@ static bool decode_key(const char *s, size_t n, struct bg_secret *key)
 	return ok;
 }
 
-/* An argon2id string with our parameters: a record holds nothing else,
- * and a planted memory-hungry hash would stall every login. */
-static bool hash_ok(const char *h)
-{
-	return strncmp(h, crypto_pwhash_argon2id_STRPREFIX,
-		       strlen(crypto_pwhash_argon2id_STRPREFIX)) == 0 &&
-	       strlen(h) < crypto_pwhash_STRBYTES &&
-	       crypto_pwhash_str_needs_rehash(h, CODE_OPSLIMIT, CODE_MEMLIMIT) == 0;
-}
-
 static const char *parse_codes(json_t *a, struct bg_user *u)
 {
 	json_t *v;
@@ -181,7 +152,7 @@ static const char *parse_codes(json_t *a, struct bg_user *u)
 	json_array_foreach(a, i, v) {
 		if (json_is_null(v))
 			continue;       /* used */
-		if (!json_is_string(v) || !hash_ok(json_string_value(v)))
+		if (!json_is_string(v) || !bg_recovery_hash_ok(json_string_value(v)))
 			return "a recovery_codes entry is not null or an argon2id hash";
 		if ((u->recovery[i] = strdup(json_string_value(v))) == NULL)
 			return no_memory;
@@ -325,6 +296,7 @@ static int record_text(const struct bg_user *u, struct bg_secret **out, size_t *
 	return r;
 }
 
+/* Make an unlink durable. */
 static int sync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = BG_OK;
@@ -338,69 +310,26 @@ static int sync_dir(const char *dir)
 	return r;
 }
 
-/* users_dir itself is created (0700) but not its parents: a missing
- * parent is a configuration mistake, not something to paper over. */
-static int make_users_dir(const char *dir)
-{
-	struct stat st;
-
-	if (mkdir(dir, 0700) == 0)
-		return chmod(dir, 0700) == 0 ? BG_OK : BG_EIO;  /* despite umask */
-	if (errno == ENOENT)
-		return BG_ENOENT;
-	if (errno != EEXIST || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return BG_EIO;
-	return BG_OK;
-}
-
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return BG_EIO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return BG_OK;
-}
-
 int bg_userdb_save(const struct bg_config *cfg, const struct bg_user *u)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
+	char path[PATH_MAX];
 	struct bg_secret *text = NULL;
 	size_t len = 0;
-	int fd, r;
+	int r;
 
 	if (u == NULL || u->key == NULL || bg_secret_len(u->key) != BG_TOTP_SECRET_BYTES)
 		return BG_EINVAL;
+	/* users_dir itself is created but not its parents: a missing parent
+	 * is a configuration mistake, not something to paper over. */
 	if ((r = bg_userdb_path(cfg, u->name, path, sizeof(path))) != BG_OK ||
-	    (r = bg_snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path)) != BG_OK ||
-	    (r = make_users_dir(cfg->paths.users_dir)) != BG_OK ||
+	    (r = bg_safefile_mkdir(cfg->paths.users_dir, 0700, (gid_t)-1)) != BG_OK ||
 	    (r = record_text(u, &text, &len)) != BG_OK)
 		return r;
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		bg_secret_free(text);
-		return BG_EIO;
-	}
-	if (fchmod(fd, 0600) != 0 || write_all(fd, bg_secret_data(text), len) != BG_OK ||
-	    fsync(fd) != 0)
-		r = BG_EIO;
+	/* Written straight from the secret buffer: no other copy of the key.
+	 * Readers see the old record or the new one, never half of one. */
+	r = bg_safefile_write_atomic(path, bg_secret_data(text), len, 0600, (gid_t)-1);
 	bg_secret_free(text);
-	if (close(fd) != 0 && r == BG_OK)
-		r = BG_EIO;
-	/* Readers see the old record or the new one, never half of one. */
-	if (r == BG_OK && rename(tmp, path) != 0)
-		r = BG_EIO;
-	if (r != BG_OK) {
-		(void)unlink(tmp);
-		return r;
-	}
-	return sync_dir(cfg->paths.users_dir);
+	return r;
 }
 
 int bg_userdb_remove(const struct bg_config *cfg, const char *user)
@@ -413,50 +342,6 @@ int bg_userdb_remove(const struct bg_config *cfg, const char *user)
 	if (unlink(path) != 0)
 		return errno == ENOENT ? BG_ENOENT : BG_EIO;
 	return sync_dir(cfg->paths.users_dir);
-}
-
-int bg_userdb_new_recovery(struct bg_user *u, struct bg_recovery_codes *codes)
-{
-	const size_t stride = BG_RECOVERY_CODE_LEN + 1;
-	char *fresh[BG_RECOVERY_CODES] = { 0 }, hash[crypto_pwhash_STRBYTES];
-	struct bg_secret *text = NULL;
-	unsigned char *p;
-	size_t i, j;
-	int r;
-
-	if (u == NULL || codes == NULL)
-		return BG_EINVAL;
-	codes->text = NULL;
-	if ((r = bg_secret_new(BG_RECOVERY_CODES * stride, &text)) != BG_OK)
-		return r;
-	for (i = 0; i < BG_RECOVERY_CODES && r == BG_OK; i++) {
-		p = bg_secret_data(text) + i * stride;
-		/* "abcd-efgh-ijkl-mnop": a dash after every fourth letter. */
-		for (j = 0; j < CODE_LETTERS; j++)
-			p[j + j / 4] = (unsigned char)b32_lower[randombytes_uniform(32)];
-		p[4] = p[9] = p[14] = '-';
-		if (crypto_pwhash_str_alg(hash, (const char *)p, BG_RECOVERY_CODE_LEN,
-					  CODE_OPSLIMIT, CODE_MEMLIMIT,
-					  crypto_pwhash_ALG_ARGON2ID13) != 0)
-			r = BG_ECRYPTO;
-		else if ((fresh[i] = strdup(hash)) == NULL)
-			r = BG_ENOMEM;
-	}
-	for (i = 0; i < BG_RECOVERY_CODES; i++) {
-		/* All or nothing: old codes stay valid if making new ones failed. */
-		if (r == BG_OK) {
-			free_hash(&u->recovery[i]);
-			u->recovery[i] = fresh[i];
-		} else {
-			free_hash(&fresh[i]);
-		}
-	}
-	if (r != BG_OK) {
-		bg_secret_free(text);
-		return r;
-	}
-	codes->text = text;
-	return BG_OK;
 }
 
 int bg_userdb_new(const char *user, struct bg_user **out,
@@ -480,87 +365,11 @@ int bg_userdb_new(const char *user, struct bg_user **out,
 	sodium_memzero(raw, sizeof(raw));
 	u->created = time(NULL);
 	if (r == BG_OK)
-		r = bg_userdb_new_recovery(u, codes);
+		r = bg_recovery_generate(u->recovery, codes);
 	if (r != BG_OK) {
 		bg_userdb_free(u);
 		return r;
 	}
 	*out = u;
-	return BG_OK;
-}
-
-const char *bg_userdb_code(const struct bg_recovery_codes *codes, size_t i)
-{
-	if (codes == NULL || codes->text == NULL || i >= BG_RECOVERY_CODES)
-		return NULL;
-	return (const char *)bg_secret_data(codes->text) + i * (BG_RECOVERY_CODE_LEN + 1);
-}
-
-void bg_recovery_codes_free(struct bg_recovery_codes *codes)
-{
-	if (codes == NULL)
-		return;
-	bg_secret_free(codes->text);
-	codes->text = NULL;
-}
-
-/* s without dashes and spaces, lower-cased, into out: true if that leaves
- * exactly CODE_LETTERS base32 letters. */
-static bool normalise(const char *s, char out[CODE_LETTERS + 1])
-{
-	size_t n = 0;
-	char c;
-
-	for (; s != NULL && *s != '\0'; s++) {
-		c = *s;
-		if (c == '-' || c == ' ')
-			continue;
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (strchr(b32_lower, c) == NULL || n == CODE_LETTERS)
-			return false;
-		out[n++] = c;
-	}
-	out[n] = '\0';
-	return n == CODE_LETTERS;
-}
-
-bool bg_userdb_looks_like_recovery(const char *s)
-{
-	char norm[CODE_LETTERS + 1];
-	bool ok = normalise(s, norm);
-
-	sodium_memzero(norm, sizeof(norm));
-	return ok;
-}
-
-int bg_userdb_use_recovery(struct bg_user *u, const char *code)
-{
-	char norm[CODE_LETTERS + 1], canon[BG_RECOVERY_CODE_LEN + 1];
-	int hit = -1;
-	size_t i, j;
-
-	if (u == NULL || !normalise(code, norm)) {
-		sodium_memzero(norm, sizeof(norm));
-		return BG_EAUTH;
-	}
-	for (i = j = 0; i < CODE_LETTERS; i++) {
-		if (i > 0 && i % 4 == 0)
-			canon[j++] = '-';
-		canon[j++] = norm[i];
-	}
-	canon[j] = '\0';
-	/* Every unused hash is tried, in order, so the time taken does not
-	 * depend on which slot (if any) matched. */
-	for (i = 0; i < BG_RECOVERY_CODES; i++)
-		if (u->recovery[i] != NULL &&
-		    crypto_pwhash_str_verify(u->recovery[i], canon,
-					     BG_RECOVERY_CODE_LEN) == 0 && hit < 0)
-			hit = (int)i;
-	sodium_memzero(norm, sizeof(norm));
-	sodium_memzero(canon, sizeof(canon));
-	if (hit < 0)
-		return BG_EAUTH;
-	free_hash(&u->recovery[hit]);
 	return BG_OK;
 }

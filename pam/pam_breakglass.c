@@ -226,6 +226,12 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 		pam_syslog(pamh, LOG_ERR, "session without break-glass authentication: refused");
 		return PAM_SESSION_ERR;
 	}
+	/* The recorder runs the shell with the grant's uid and refuses a
+	 * grant without one: an account unknown here gets no session. */
+	if (lg->uid < 0) {
+		bg_error("%s is not an account on this system: no session", lg->user);
+		return PAM_SESSION_ERR;
+	}
 	if ((cfg = load_config(pamh, &a)) == NULL)
 		return PAM_SESSION_ERR;
 	r = bg_session_open(cfg, lg, time(NULL), &g);

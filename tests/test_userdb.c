@@ -1,4 +1,5 @@
-/* Tests for enrollment records and recovery codes (lib/userdb.c). */
+/* Tests for enrollment records (lib/userdb.c); the codes themselves are
+ * tested in test_recovery.c. */
 #include "config.h"
 
 #include <errno.h>
@@ -116,7 +117,7 @@ static void test_userdb_round_trip(void **state)
 		assert_non_null(back->recovery[i]);
 		assert_string_equal(back->recovery[i], u->recovery[i]);
 		assert_true(strncmp(back->recovery[i], "$argon2id$", 10) == 0);
-		assert_null(strstr(back->recovery[i], bg_userdb_code(&codes, i)));
+		assert_null(strstr(back->recovery[i], bg_recovery_code(&codes, i)));
 	}
 	assert_int_equal(bg_userdb_path(f->cfg, "alice", path, sizeof(path)), BG_OK);
 	assert_int_equal(stat(path, &st), 0);
@@ -129,105 +130,31 @@ static void test_userdb_round_trip(void **state)
 	bg_recovery_codes_free(&codes);
 }
 
-static void test_userdb_codes_have_the_documented_shape(void **state)
-{
-	struct bg_recovery_codes codes;
-	struct bg_user *u;
-	const char *c;
-	size_t i, j;
-
-	(void)state;
-	assert_int_equal(bg_userdb_new("bob", &u, &codes), BG_OK);
-	for (i = 0; i < BG_RECOVERY_CODES; i++) {
-		c = bg_userdb_code(&codes, i);
-		assert_int_equal(strlen(c), BG_RECOVERY_CODE_LEN);
-		for (j = 0; j < BG_RECOVERY_CODE_LEN; j++)
-			assert_non_null(strchr(j % 5 == 4 ? "-" :
-					       "abcdefghijklmnopqrstuvwxyz234567", c[j]));
-		assert_true(bg_userdb_looks_like_recovery(c));
-		for (j = 0; j < i; j++)
-			assert_string_not_equal(c, bg_userdb_code(&codes, j));
-	}
-	assert_null(bg_userdb_code(&codes, BG_RECOVERY_CODES));
-	bg_userdb_free(u);
-	bg_recovery_codes_free(&codes);
-	assert_null(codes.text);
-}
-
-static void test_userdb_each_code_works_exactly_once(void **state)
+static void test_userdb_used_code_stays_used_after_save(void **state)
 {
 	struct fixture *f = *state;
 	struct bg_recovery_codes codes;
 	struct bg_user *u, *back;
-	char upper[BG_RECOVERY_CODE_LEN + 8];
 	size_t i;
 
 	u = enroll(f, &codes);
 	assert_int_equal(bg_userdb_load(f->cfg, "alice", geteuid(), &back), BG_OK);
-	assert_int_equal(bg_userdb_use_recovery(back, bg_userdb_code(&codes, 3)), BG_OK);
+	assert_int_equal(bg_recovery_use(back->recovery, bg_recovery_code(&codes, 3)), BG_OK);
 	assert_null(back->recovery[3]);
-	assert_int_equal(bg_userdb_use_recovery(back, bg_userdb_code(&codes, 3)), BG_EAUTH);
 	assert_int_equal(bg_userdb_save(f->cfg, back), BG_OK);
 	bg_userdb_free(back);
-	/* Used stays used across save and load. */
+	/* Used stays used across save and load; the others stay usable. */
 	assert_int_equal(bg_userdb_load(f->cfg, "alice", geteuid(), &back), BG_OK);
 	assert_null(back->recovery[3]);
-	assert_int_equal(bg_userdb_use_recovery(back, bg_userdb_code(&codes, 3)), BG_EAUTH);
-	/* Typed differently: upper case, spaces for dashes. */
-	for (i = 0; i < BG_RECOVERY_CODE_LEN; i++) {
-		char c = bg_userdb_code(&codes, 7)[i];
-
-		upper[i] = c == '-' ? ' ' : (c >= 'a' && c <= 'z' ? (char)(c - 32) : c);
-	}
-	upper[i] = '\0';
-	assert_int_equal(bg_userdb_use_recovery(back, upper), BG_OK);
-	assert_null(back->recovery[7]);
+	assert_int_equal(bg_recovery_use(back->recovery, bg_recovery_code(&codes, 3)), BG_EAUTH);
 	for (i = 0; i < BG_RECOVERY_CODES; i++)
-		if (i != 3 && i != 7)
-			assert_non_null(back->recovery[i]);
+		if (i != 3)
+			assert_string_equal(back->recovery[i], u->recovery[i]);
+	assert_int_equal(bg_recovery_use(back->recovery, bg_recovery_code(&codes, 7)), BG_OK);
+	assert_null(back->recovery[7]);
 	bg_userdb_free(back);
 	bg_userdb_free(u);
 	bg_recovery_codes_free(&codes);
-}
-
-static void test_userdb_totp_code_is_not_a_recovery_code(void **state)
-{
-	struct bg_recovery_codes codes;
-	struct bg_user *u;
-	char totp[16];
-
-	(void)state;
-	assert_int_equal(bg_userdb_new("carol", &u, &codes), BG_OK);
-	assert_int_equal(bg_totp_code(bg_secret_data(u->key), bg_secret_len(u->key),
-				      1, 6, totp, sizeof(totp)), BG_OK);
-	assert_false(bg_userdb_looks_like_recovery(totp));
-	assert_int_equal(bg_userdb_use_recovery(u, totp), BG_EAUTH);
-	assert_int_equal(bg_userdb_use_recovery(u, "aaaa-aaaa-aaaa-aaaa"), BG_EAUTH);
-	assert_int_equal(bg_userdb_use_recovery(u, NULL), BG_EAUTH);
-	bg_userdb_free(u);
-	bg_recovery_codes_free(&codes);
-}
-
-static void test_userdb_looks_like_recovery_table(void **state)
-{
-	static const struct { const char *s; bool yes; } cases[] = {
-		{ "abcd-efgh-ijkl-mnop", true }, { "ABCDEFGHIJKLMNOP", true },
-		{ "abcd efgh ijkl mnop", true }, { "a-b-c-d-e-f-g-h-234567ab", true },
-		{ "abcd-efgh-ijkl-mno", false }, { "abcd-efgh-ijkl-mnopq", false },
-		{ "abcd-efgh-ijkl-mno1", false }, { "abcd-efgh-ijkl-mno8", false },
-		{ "abcd_efgh_ijkl_mnop", false }, { "123456", false },
-		{ "12345678", false }, { "", false }, { "----", false },
-		{ "abcd-efgh-ijkl-mn\xc3\xa9", false },
-		{ "abcd\tefgh-ijkl-mnop", false },
-	};
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		print_message("case %zu: %s\n", i, cases[i].s);
-		assert_int_equal(bg_userdb_looks_like_recovery(cases[i].s), cases[i].yes);
-	}
-	assert_false(bg_userdb_looks_like_recovery(NULL));
 }
 
 static void test_userdb_new_codes_invalidate_old_ones(void **state)
@@ -237,13 +164,13 @@ static void test_userdb_new_codes_invalidate_old_ones(void **state)
 	struct bg_user *u, *back;
 
 	u = enroll(f, &old);
-	assert_int_equal(bg_userdb_new_recovery(u, &fresh), BG_OK);
-	assert_string_not_equal(bg_userdb_code(&old, 0), bg_userdb_code(&fresh, 0));
+	assert_int_equal(bg_recovery_generate(u->recovery, &fresh), BG_OK);
 	assert_int_equal(bg_userdb_save(f->cfg, u), BG_OK);
 	assert_int_equal(bg_userdb_load(f->cfg, "alice", geteuid(), &back), BG_OK);
-	assert_int_equal(bg_userdb_use_recovery(back, bg_userdb_code(&old, 0)), BG_EAUTH);
-	assert_int_equal(bg_userdb_use_recovery(back, bg_userdb_code(&old, 9)), BG_EAUTH);
-	assert_int_equal(bg_userdb_use_recovery(back, bg_userdb_code(&fresh, 9)), BG_OK);
+	/* The saved record holds only the new hashes. */
+	assert_int_equal(bg_recovery_use(back->recovery, bg_recovery_code(&old, 0)), BG_EAUTH);
+	assert_int_equal(bg_recovery_use(back->recovery, bg_recovery_code(&old, 9)), BG_EAUTH);
+	assert_int_equal(bg_recovery_use(back->recovery, bg_recovery_code(&fresh, 9)), BG_OK);
 	bg_userdb_free(back);
 	bg_userdb_free(u);
 	bg_recovery_codes_free(&old);
@@ -513,10 +440,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_userdb_round_trip, setup, teardown),
-		cmocka_unit_test(test_userdb_codes_have_the_documented_shape),
-		cmocka_unit_test_setup_teardown(test_userdb_each_code_works_exactly_once, setup, teardown),
-		cmocka_unit_test(test_userdb_totp_code_is_not_a_recovery_code),
-		cmocka_unit_test(test_userdb_looks_like_recovery_table),
+		cmocka_unit_test_setup_teardown(test_userdb_used_code_stays_used_after_save, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_userdb_new_codes_invalidate_old_ones, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_userdb_remove_deletes_the_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_userdb_missing_user_is_enoent, setup, teardown),
