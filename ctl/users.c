@@ -10,6 +10,7 @@
 
 #include "breakglass/audit.h"
 #include "breakglass/buf.h"
+#include "breakglass/notify.h"
 #include "breakglass/recovery.h"
 #include "breakglass/state.h"
 #include "breakglass/text.h"
@@ -19,19 +20,21 @@
 
 #define ISSUER "breakglass"
 
-/* Administrative changes are evidence too. */
-static void audit_admin(const struct bg_config *cfg, const char *what,
-			const char *user)
+/* Administrative changes are evidence too: a change that could not be
+ * audited is reported as a failure (exit 1), though it was made. */
+static int audit_admin(const struct bg_config *cfg, const char *what,
+		       const char *user)
 {
 	struct bg_audit_event ev = {
 		.event = what, .result = "success", .service = "breakglassctl",
 		.user = user, .uid = -1,
 	};
-	int r = bg_audit_append(cfg, &ev, NULL);
+	int r = bg_notify_audit(cfg, &ev);
 
 	if (r != BG_OK)
-		fprintf(stderr, "breakglassctl: warning: audit log %s: %s\n",
-			cfg->paths.audit_log, bg_strerror(r));
+		fprintf(stderr, "breakglassctl: %s %s was done but NOT audited: %s: %s\n",
+			what, user, cfg->paths.audit_log, bg_strerror(r));
+	return r == BG_OK ? 0 : 1;
 }
 
 static int check_user(const char *user)
@@ -115,7 +118,7 @@ int cmd_enroll(const struct bg_config *cfg, const char *user, bool force,
 	struct bg_recovery_codes codes = { NULL };
 	struct bg_user *u = NULL;
 	struct bg_state *st = NULL;
-	int r;
+	int r, status = 0;
 
 	if (check_user(user) != 0)
 		return 1;
@@ -146,7 +149,7 @@ int cmd_enroll(const struct bg_config *cfg, const char *user, bool force,
 		r = print_enrollment(cfg, u);
 	if (r == BG_OK) {
 		print_codes(&codes);
-		audit_admin(cfg, recovery_only ? "recovery_codes" : "enroll", user);
+		status = audit_admin(cfg, recovery_only ? "recovery_codes" : "enroll", user);
 	}
 out:
 	if (r != BG_OK && r != BG_EINVAL)
@@ -155,7 +158,7 @@ out:
 	bg_recovery_codes_free(&codes);
 	bg_userdb_free(u);
 	bg_state_close(st);
-	return r == BG_OK ? 0 : 1;
+	return r == BG_OK ? status : 1;
 }
 
 int cmd_unenroll(const struct bg_config *cfg, const char *user)
@@ -173,9 +176,8 @@ int cmd_unenroll(const struct bg_config *cfg, const char *user)
 			r == BG_ENOENT ? "not enrolled" : bg_strerror(r));
 		return 1;
 	}
-	audit_admin(cfg, "unenroll", user);
 	printf("Unenrolled %s.\n", user);
-	return 0;
+	return audit_admin(cfg, "unenroll", user);
 }
 
 int cmd_unlock(const struct bg_config *cfg, const char *user)
@@ -194,7 +196,6 @@ int cmd_unlock(const struct bg_config *cfg, const char *user)
 		fprintf(stderr, "breakglassctl: unlock %s: %s\n", user, bg_strerror(r));
 		return 1;
 	}
-	audit_admin(cfg, "unlock", user);
 	printf("Unlocked %s.\n", user);
-	return 0;
+	return audit_admin(cfg, "unlock", user);
 }

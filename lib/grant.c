@@ -60,11 +60,12 @@ int bg_grant_write(const char *run_dir, const struct bg_grant *g, gid_t gid)
 		return r;
 	if ((r = bg_safefile_mkdir(run_dir, 0750, gid)) != BG_OK)
 		return r;
-	o = json_pack("{s:i, s:s, s:s, s:I, s:s, s:s, s:s*, s:s*, s:s*, s:I, s:I}",
+	o = json_pack("{s:i, s:s, s:s, s:I, s:s, s:s, s:s*, s:s*, s:s*, s:s*, s:b, s:I, s:I}",
 		      "version", GRANT_VERSION, "session", g->session,
 		      "user", g->user, "uid", (json_int_t)g->uid,
 		      "ticket", g->ticket, "justification", g->justification,
 		      "approver", g->approver, "rhost", g->rhost, "tty", g->tty,
+		      "mfa", g->mfa, "ticket_unverified", (int)g->ticket_unverified,
 		      "start", (json_int_t)g->start, "expires", (json_int_t)g->expires);
 	if (o == NULL)
 		return BG_EINVAL;
@@ -91,7 +92,8 @@ static int take(const char *in, bool required, char **out)
 static int parse(const char *text, size_t len, const char *id, struct bg_grant *g)
 {
 	const char *session, *user, *ticket, *just, *approver = NULL,
-		   *rhost = NULL, *tty = NULL;
+		   *rhost = NULL, *tty = NULL, *mfa = NULL;
+	int unverified = 0;
 	json_int_t version, uid, start, expires;
 	json_error_t e;
 	json_t *o;
@@ -100,11 +102,11 @@ static int parse(const char *text, size_t len, const char *id, struct bg_grant *
 	if ((o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e)) == NULL)
 		return BG_EINVAL;
 	r = json_unpack_ex(o, &e, JSON_STRICT,
-			   "{s:I, s:s, s:s, s:I, s:s, s:s, s?s, s?s, s?s, s:I, s:I}",
+			   "{s:I, s:s, s:s, s:I, s:s, s:s, s?s, s?s, s?s, s?s, s?b, s:I, s:I}",
 			   "version", &version, "session", &session, "user", &user,
 			   "uid", &uid, "ticket", &ticket, "justification", &just,
 			   "approver", &approver, "rhost", &rhost, "tty", &tty,
-			   "start", &start, "expires", &expires) == 0 ? BG_OK : BG_EINVAL;
+			   "mfa", &mfa, "ticket_unverified", &unverified, "start", &start, "expires", &expires) == 0 ? BG_OK : BG_EINVAL;
 	if (r == BG_OK && (version != GRANT_VERSION || strcmp(session, id) != 0 ||
 			   uid < 0 || uid > INT_MAX || start < 0 || expires < start))
 		r = BG_EINVAL;
@@ -113,12 +115,14 @@ static int parse(const char *text, size_t len, const char *id, struct bg_grant *
 		g->uid = (long)uid;
 		g->start = (time_t)start;
 		g->expires = (time_t)expires;
+		g->ticket_unverified = unverified != 0;
 		if ((r = take(user, true, &g->user)) == BG_OK &&
 		    (r = take(ticket, true, &g->ticket)) == BG_OK &&
 		    (r = take(just, true, &g->justification)) == BG_OK &&
 		    (r = take(approver, false, &g->approver)) == BG_OK &&
-		    (r = take(rhost, false, &g->rhost)) == BG_OK)
-			r = take(tty, false, &g->tty);
+		    (r = take(rhost, false, &g->rhost)) == BG_OK &&
+		    (r = take(tty, false, &g->tty)) == BG_OK)
+			r = take(mfa, false, &g->mfa);
 	}
 	json_decref(o);
 	return r;
@@ -175,5 +179,6 @@ void bg_grant_free(struct bg_grant *g)
 	free(g->approver);
 	free(g->rhost);
 	free(g->tty);
+	free(g->mfa);
 	free(g);
 }

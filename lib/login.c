@@ -16,6 +16,7 @@
 #include "breakglass/input.h"
 #include "breakglass/log.h"
 #include "breakglass/login.h"
+#include "breakglass/notify.h"
 #include "breakglass/recovery.h"
 #include "breakglass/state.h"
 #include "breakglass/text.h"
@@ -52,7 +53,7 @@ static int audit(struct dialogue *d, const char *result, const char *reason)
 		.justification = d->lg->justification, .approver = d->lg->approver,
 		.mfa = d->lg->mfa, .ticket_unverified = d->lg->ticket_unverified,
 	};
-	int r = bg_audit_append(d->cfg, &ev, NULL);
+	int r = bg_notify_audit(d->cfg, &ev);
 
 	if (r != BG_OK)
 		bg_error("cannot write the audit log %s: %s (login refused)",

@@ -19,11 +19,14 @@
 #include "breakglass/buf.h"
 #include "breakglass/config.h"
 #include "breakglass/log.h"
+#include "breakglass/safefile.h"
 #include "breakglass/login.h"
 #include "breakglass/session.h"
 
 #define DATA_LOGIN "breakglass_login"
 #define DATA_SESSION "breakglass_session"
+/* The token of a remembered login, in the PAM environment (never the shell's). */
+#define ENV_AUTH "BREAKGLASS_AUTH"
 
 struct args {
 	const char *config;
@@ -125,6 +128,49 @@ static char *item_copy(pam_handle_t *pamh, int item)
 	return strdup(v);
 }
 
+/* No key, no recording, no access: every key a session needs must be
+ * there and safe before anyone is let in. */
+static bool keys_usable(const struct bg_config *cfg)
+{
+	struct bg_safefile_why why;
+	size_t i;
+	bool ok = true;
+
+	if (bg_safefile_check(cfg->paths.host_key, geteuid(), &why) != BG_OK) {
+		bg_error("host key %s unusable (%s): refusing", cfg->paths.host_key, why.text);
+		ok = false;
+	}
+	for (i = 0; i < cfg->paths.auditor_keys.n; i++) {
+		if (bg_safefile_check(cfg->paths.auditor_keys.v[i], geteuid(), &why) != BG_OK) {
+			bg_error("auditor key %s unusable (%s): refusing",
+				 cfg->paths.auditor_keys.v[i], why.text);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/* After the dialogue: keep the login here, and remembered on disk under
+ * a token in the PAM environment for sshd's session process. */
+static int keep_login(pam_handle_t *pamh, const struct bg_config *cfg,
+		      struct bg_login *lg)
+{
+	char token[BG_SESSION_ID_LEN + 1], env[64];
+
+	if (bg_session_remember(cfg, lg, time(NULL), token) != BG_OK ||
+	    bg_snprintf(env, sizeof(env), "%s=%s", ENV_AUTH, token) != BG_OK ||
+	    pam_putenv(pamh, env) != PAM_SUCCESS) {
+		bg_error("cannot remember the login of %s in %s/auth", lg->user,
+			 cfg->paths.run_dir);
+		return PAM_AUTH_ERR;
+	}
+	if (pam_set_data(pamh, DATA_LOGIN, lg, login_cleanup) != PAM_SUCCESS) {
+		login_cleanup(pamh, lg, 0);
+		return PAM_AUTH_ERR;
+	}
+	return PAM_SUCCESS;
+}
+
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 				   const char **argv)
 {
@@ -145,14 +191,14 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	/* No conversation means nobody to state a ticket: no bypass. */
 	if (pam_get_item(pamh, PAM_CONV, (const void **)&conv) != PAM_SUCCESS ||
 	    conv == NULL || conv->conv == NULL) {
-		pam_syslog(pamh, LOG_ERR, "no conversation for %s: refused", user);
+		bg_error("no conversation for %s: refused", user);
 		return PAM_AUTH_ERR;
 	}
 	if ((cfg = load_config(pamh, &a)) == NULL)
 		return PAM_AUTH_ERR;
-	if ((lg = calloc(1, sizeof(*lg))) == NULL) {
+	if (!keys_usable(cfg) || (lg = calloc(1, sizeof(*lg))) == NULL) {
 		bg_config_free(cfg);
-		return PAM_BUF_ERR;
+		return PAM_AUTH_ERR;
 	}
 	lg->user = strdup(user);
 	lg->service = item_copy(pamh, PAM_SERVICE);
@@ -161,15 +207,13 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	pw = getpwnam(user);
 	lg->uid = pw != NULL ? (long)pw->pw_uid : -1;
 	r = lg->user != NULL ? bg_login_authenticate(cfg, &io, lg) : BG_ENOMEM;
+	if (r == BG_OK)
+		r = keep_login(pamh, cfg, lg) == PAM_SUCCESS ? BG_OK : BG_EIO;
+	else
+		login_cleanup(pamh, lg, 0);
 	bg_config_free(cfg);
-	if (r != BG_OK) {
-		login_cleanup(pamh, lg, 0);
+	if (r != BG_OK)
 		return r == BG_ENOMEM ? PAM_BUF_ERR : PAM_AUTH_ERR;
-	}
-	if (pam_set_data(pamh, DATA_LOGIN, lg, login_cleanup) != PAM_SUCCESS) {
-		login_cleanup(pamh, lg, 0);
-		return PAM_AUTH_ERR;
-	}
 	return PAM_SUCCESS;
 }
 
@@ -183,66 +227,87 @@ PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
 	return PAM_SUCCESS;
 }
 
-/* Only a login that went through the dialogue gets an account here. */
-static const struct bg_login *authenticated(pam_handle_t *pamh)
+/* Move a remembered login into a bg_login owned by this PAM handle. */
+static struct bg_login *login_of(pam_handle_t *pamh, struct bg_grant *g)
 {
-	const void *lg = NULL;
+	struct bg_login *lg = calloc(1, sizeof(*lg));
 
-	if (pam_get_data(pamh, DATA_LOGIN, &lg) != PAM_SUCCESS)
+	if (lg == NULL)
 		return NULL;
+	lg->service = item_copy(pamh, PAM_SERVICE);
+	lg->user = g->user;
+	lg->uid = g->uid;
+	lg->rhost = g->rhost;
+	lg->tty = g->tty;
+	lg->ticket = g->ticket;
+	lg->justification = g->justification;
+	lg->approver = g->approver;
+	lg->mfa = g->mfa != NULL && strcmp(g->mfa, "recovery_code") == 0 ?
+		  "recovery_code" : "totp";
+	lg->ticket_unverified = g->ticket_unverified;
+	g->user = g->rhost = g->tty = g->ticket = g->justification = g->approver = NULL;
+	return lg;
+}
+
+/* The login of this PAM transaction: authenticated in this process, or
+ * remembered by the process that authenticated it (sshd). */
+static const struct bg_login *find_login(pam_handle_t *pamh, const struct bg_config *cfg)
+{
+	const void *data = NULL;
+	const char *token, *user = NULL;
+	struct bg_login *lg;
+	struct bg_grant *g;
+
+	if (pam_get_data(pamh, DATA_LOGIN, &data) == PAM_SUCCESS && data != NULL)
+		return data;
+	token = pam_getenv(pamh, ENV_AUTH);
+	if (token == NULL || pam_get_user(pamh, &user, NULL) != PAM_SUCCESS ||
+	    user == NULL || bg_session_recall(cfg, token, user, time(NULL), &g) != BG_OK)
+		return NULL;
+	lg = login_of(pamh, g);
+	bg_grant_free(g);
+	if (lg == NULL || pam_set_data(pamh, DATA_LOGIN, lg, login_cleanup) != PAM_SUCCESS) {
+		if (lg != NULL)
+			login_cleanup(pamh, lg, 0);
+		return NULL;
+	}
 	return lg;
 }
 
 PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 				const char **argv)
 {
+	struct bg_config *cfg;
 	struct args a;
+	int r = PAM_SUCCESS;
 
 	(void)flags;
-	if (parse_args(pamh, argc, argv, &a) != PAM_SUCCESS)
+	if (parse_args(pamh, argc, argv, &a) != PAM_SUCCESS ||
+	    (cfg = load_config(pamh, &a)) == NULL)
 		return PAM_PERM_DENIED;
-	if (authenticated(pamh) == NULL) {
+	if (find_login(pamh, cfg) == NULL) {
 		pam_syslog(pamh, LOG_ERR, "no break-glass authentication in this PAM session");
-		return PAM_PERM_DENIED;
+		r = PAM_PERM_DENIED;
 	}
-	return PAM_SUCCESS;
+	bg_config_free(cfg);
+	return r;
 }
 
-PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
-				   const char **argv)
+/* The session's id in the environment and the handle, and the banner. */
+static int announce(pam_handle_t *pamh, const struct bg_grant *g)
 {
-	const struct bg_login *lg = authenticated(pamh);
-	struct bg_config *cfg;
-	struct bg_grant g;
-	char env[64], banner[160], when[32];
+	char env[64], banner[160], when[32], *id = strdup(g->session);
 	struct tm tm;
-	struct args a;
-	int r;
 
-	(void)flags;
-	if (parse_args(pamh, argc, argv, &a) != PAM_SUCCESS)
-		return PAM_SESSION_ERR;
-	if (lg == NULL) {
-		pam_syslog(pamh, LOG_ERR, "session without break-glass authentication: refused");
-		return PAM_SESSION_ERR;
-	}
-	/* The recorder runs the shell with the grant's uid and refuses a
-	 * grant without one: an account unknown here gets no session. */
-	if (lg->uid < 0) {
-		bg_error("%s is not an account on this system: no session", lg->user);
+	if (id == NULL || bg_snprintf(env, sizeof(env), "BREAKGLASS_SESSION=%s",
+				      g->session) != BG_OK ||
+	    pam_putenv(pamh, env) != PAM_SUCCESS) {
+		free(id);
 		return PAM_SESSION_ERR;
 	}
-	if ((cfg = load_config(pamh, &a)) == NULL)
+	if (pam_set_data(pamh, DATA_SESSION, id, free_data) != PAM_SUCCESS)
 		return PAM_SESSION_ERR;
-	r = bg_session_open(cfg, lg, time(NULL), &g);
-	bg_config_free(cfg);
-	if (r != BG_OK)
-		return PAM_SESSION_ERR;
-	if (bg_snprintf(env, sizeof(env), "BREAKGLASS_SESSION=%s", g.session) != BG_OK ||
-	    pam_putenv(pamh, env) != PAM_SUCCESS ||
-	    pam_set_data(pamh, DATA_SESSION, strdup(g.session), free_data) != PAM_SUCCESS)
-		return PAM_SESSION_ERR;
-	gmtime_r(&g.expires, &tm);
+	gmtime_r(&g->expires, &tm);
 	if (strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm) > 0 &&
 	    bg_snprintf(banner, sizeof(banner),
 			"Emergency access granted until %s. This session is recorded.",
@@ -251,11 +316,49 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 	return PAM_SUCCESS;
 }
 
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
+				   const char **argv)
+{
+	const struct bg_login *lg;
+	const void *open = NULL;
+	const char *token;
+	struct bg_config *cfg;
+	struct bg_grant g;
+	struct args a;
+	int r = PAM_SESSION_ERR;
+
+	(void)flags;
+	if (parse_args(pamh, argc, argv, &a) != PAM_SUCCESS ||
+	    (cfg = load_config(pamh, &a)) == NULL)
+		return PAM_SESSION_ERR;
+	/* One grant per handle: a second one could never be closed. */
+	if (pam_get_data(pamh, DATA_SESSION, &open) == PAM_SUCCESS && open != NULL)
+		bg_error("a session is already open in this PAM handle: refused");
+	else if ((lg = find_login(pamh, cfg)) == NULL)
+		pam_syslog(pamh, LOG_ERR, "session without break-glass authentication: refused");
+	/* The recorder runs the shell with the grant's uid and refuses a
+	 * grant without one: an account unknown here gets no session. */
+	else if (lg->uid < 0)
+		bg_error("%s is not an account on this system: no session", lg->user);
+	else if (bg_session_open(cfg, lg, time(NULL), &g) == BG_OK) {
+		/* The token is spent, and must not reach the user's environment. */
+		if ((token = pam_getenv(pamh, ENV_AUTH)) != NULL) {
+			if (bg_session_forget(cfg, token) != BG_OK)
+				bg_warn("login token already gone");
+			(void)pam_putenv(pamh, ENV_AUTH);
+		}
+		r = announce(pamh, &g);
+		if (r != PAM_SUCCESS && bg_session_close(cfg, lg, g.session) != BG_OK)
+			bg_error("cannot undo the session %s", g.session);
+	}
+	bg_config_free(cfg);
+	return r;
+}
+
 PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
 				    const char **argv)
 {
-	const struct bg_login *lg = authenticated(pamh);
-	const void *session = NULL;
+	const void *lg = NULL, *session = NULL;
 	struct bg_config *cfg;
 	struct args a;
 	int r;
@@ -263,7 +366,8 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
 	(void)flags;
 	if (parse_args(pamh, argc, argv, &a) != PAM_SUCCESS)
 		return PAM_SESSION_ERR;
-	if (lg == NULL || pam_get_data(pamh, DATA_SESSION, &session) != PAM_SUCCESS)
+	if (pam_get_data(pamh, DATA_LOGIN, &lg) != PAM_SUCCESS || lg == NULL ||
+	    pam_get_data(pamh, DATA_SESSION, &session) != PAM_SUCCESS || session == NULL)
 		return PAM_SESSION_ERR;
 	if ((cfg = load_config(pamh, &a)) == NULL)
 		return PAM_SESSION_ERR;

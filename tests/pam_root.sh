@@ -301,7 +301,8 @@ count "$S/full.audit" '"event":"session_close","result":"success"' "\"session\":
 check audit-of-the-login "$why" "$S/full.audit"
 
 left=
-[ ! -d "$RUN_DIR" ] || left=$(find "$RUN_DIR" -mindepth 1 2>&1)
+# The auth/ directory of remembered logins stays, empty: the token is spent.
+[ ! -d "$RUN_DIR" ] || left=$(find "$RUN_DIR" -mindepth 1 ! -path "$RUN_DIR/auth" 2>&1)
 check close-removes-the-grant "$([ -z "$left" ] || echo " left in $RUN_DIR: $left")"
 
 # The code just accepted, sent again: refused, whatever step it is now.
@@ -327,7 +328,7 @@ check login-with-next-step-code "$why" "$S/open.out" "$S/open.audit"
 session_of "$S/open.audit" session_open
 SID2=$REPLY
 why=
-ls -A "$RUN_DIR" > "$S/run.list" 2>&1 || why="$why no $RUN_DIR;"
+ls -A "$RUN_DIR" 2>&1 | grep -v '^auth$' > "$S/run.list" || why="$why no $RUN_DIR;"
 [ "$(wc -l < "$S/run.list")" -eq 1 ] || why="$why not exactly one file in $RUN_DIR;"
 GRANT=$RUN_DIR/$(head -n 1 "$S/run.list" | tr -c 'A-Za-z0-9._\n-' '?')
 id=$(basename "$GRANT" .json)

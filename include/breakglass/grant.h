@@ -20,6 +20,8 @@ struct bg_grant {
 	char *approver;         /* NULL without two-person approval */
 	char *rhost;            /* NULL when unknown */
 	char *tty;              /* NULL when unknown */
+	char *mfa;              /* "totp" or "recovery_code"; NULL if unknown */
+	bool ticket_unverified; /* admitted while the ticket check was down */
 	time_t start;
 	time_t expires;
 };

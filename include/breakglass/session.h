@@ -20,6 +20,24 @@
  * behind on failure. */
 BG_WUR int bg_session_open(const struct bg_config *cfg, const struct bg_login *lg,
 			   time_t now, struct bg_grant *g);
+/* How long an authentication waits for its session. */
+#define BG_AUTH_TTL 300
+
+/* sshd authenticates in one process and opens the session in another, so
+ * PAM data does not reach the session: after authentication, the login is
+ * remembered in run_dir/auth/<token>.json (root only, BG_AUTH_TTL
+ * seconds), and only the random token travels, in the PAM environment.
+ * Expired leftovers are swept at the same time. */
+BG_WUR int bg_session_remember(const struct bg_config *cfg,
+			       const struct bg_login *lg, time_t now,
+			       char token[BG_SESSION_ID_LEN + 1]);
+/* The login remembered under token, if it is user's and unexpired at now
+ * (BG_ENOENT otherwise); the caller frees it with bg_grant_free. */
+BG_WUR int bg_session_recall(const struct bg_config *cfg, const char *token,
+			     const char *user, time_t now, struct bg_grant **out);
+/* Forget it: a token is good for one session. */
+BG_WUR int bg_session_forget(const struct bg_config *cfg, const char *token);
+
 /* Remove the grant and audit "session_close". */
 BG_WUR int bg_session_close(const struct bg_config *cfg, const struct bg_login *lg,
 			    const char *session);
