@@ -19,6 +19,7 @@
 #include "breakglass/buf.h"
 #include "breakglass/config.h"
 #include "breakglass/log.h"
+#include "breakglass/notify.h"
 #include "breakglass/safefile.h"
 #include "breakglass/login.h"
 #include "breakglass/session.h"
@@ -196,9 +197,21 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	}
 	if ((cfg = load_config(pamh, &a)) == NULL)
 		return PAM_AUTH_ERR;
-	if (!keys_usable(cfg) || (lg = calloc(1, sizeof(*lg))) == NULL) {
+	if (!keys_usable(cfg)) {
+		struct bg_audit_event ev = {
+			.event = "auth", .result = "failure", .reason = "keys_unusable",
+			.user = user, .uid = -1,
+		};
+
+		/* Refused before the dialogue, but still one event per attempt. */
+		if (bg_notify_audit(cfg, &ev) != BG_OK)
+			bg_error("cannot write the audit log either");
 		bg_config_free(cfg);
 		return PAM_AUTH_ERR;
+	}
+	if ((lg = calloc(1, sizeof(*lg))) == NULL) {
+		bg_config_free(cfg);
+		return PAM_BUF_ERR;
 	}
 	lg->user = strdup(user);
 	lg->service = item_copy(pamh, PAM_SERVICE);
