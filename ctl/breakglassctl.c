@@ -23,6 +23,8 @@ static void usage(FILE *fp)
 		"  enroll --recovery-codes USER  new recovery codes, same key\n"
 		"  unenroll USER                 remove USER's enrollment\n"
 		"  unlock USER                   clear USER's lockout\n"
+		"  keygen auditor -o PREFIX      new auditor key pair: PREFIX.key, PREFIX.pub\n"
+		"  keygen host                   new host signing key: paths.host_key(.pub)\n"
 		"  audit-verify [FILE]           check the audit log's hash chain\n"
 		"\n"
 		"options:\n"
@@ -92,6 +94,26 @@ static struct bg_config *load_or_explain(const char *path)
 	return cfg;
 }
 
+/* keygen auditor -o PREFIX (no configuration needed: it may run on an
+ * auditor's machine) or keygen host. */
+static int keygen_command(const char *config, int argc, char **argv)
+{
+	struct bg_config *cfg;
+	int r;
+
+	if (argc == 4 && strcmp(argv[1], "auditor") == 0 && strcmp(argv[2], "-o") == 0)
+		return cmd_keygen_auditor(argv[3]);
+	if (argc == 2 && strcmp(argv[1], "host") == 0) {
+		if ((cfg = load_or_explain(config)) == NULL)
+			return 1;
+		r = cmd_keygen_host(cfg);
+		bg_config_free(cfg);
+		return r;
+	}
+	fprintf(stderr, "breakglassctl: usage: keygen auditor -o PREFIX | keygen host\n");
+	return 1;
+}
+
 /* Commands that work on one user, with their own options. */
 static int user_command(const char *config, int argc, char **argv)
 {
@@ -154,6 +176,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "enroll") == 0 || strcmp(cmd, "unenroll") == 0 ||
 	    strcmp(cmd, "unlock") == 0)
 		return user_command(config, argc - optind, argv + optind);
+	if (strcmp(cmd, "keygen") == 0)
+		return keygen_command(config, argc - optind, argv + optind);
 	if (strcmp(cmd, "audit-verify") == 0 && optind + 2 >= argc) {
 		struct bg_config *cfg = load_or_explain(config);
 		int r;

@@ -137,12 +137,13 @@ static bool keys_usable(const struct bg_config *cfg)
 	size_t i;
 	bool ok = true;
 
-	if (bg_safefile_check(cfg->paths.host_key, geteuid(), &why) != BG_OK) {
+	if (bg_config_check_file(cfg->paths.host_key, geteuid(), true, &why) != BG_OK) {
 		bg_error("host key %s unusable (%s): refusing", cfg->paths.host_key, why.text);
 		ok = false;
 	}
 	for (i = 0; i < cfg->paths.auditor_keys.n; i++) {
-		if (bg_safefile_check(cfg->paths.auditor_keys.v[i], geteuid(), &why) != BG_OK) {
+		if (bg_config_check_file(cfg->paths.auditor_keys.v[i], geteuid(), false,
+					 &why) != BG_OK) {
 			bg_error("auditor key %s unusable (%s): refusing",
 				 cfg->paths.auditor_keys.v[i], why.text);
 			ok = false;

@@ -114,6 +114,32 @@ rcheck key-file-owned-by-nobody 1 \
 	"^@F@:3:5: error: paths\\.host_key: @S@/hk-nobody is refused: file is owned by uid $NOBODY_UID, not by root or uid 0\$" \
 	"$S/key-owned-by-nobody.json"
 
+# The host key belongs to the recorder's account (keygen host hands it
+# over): that account is trusted for it, never for an auditor key.
+made_account=
+if ! id breakglass > /dev/null 2>&1; then
+	useradd --system --no-create-home --shell /usr/sbin/nologin breakglass ||
+		hard_error "cannot create the breakglass account"
+	made_account=yes
+	trap 'userdel breakglass 2> /dev/null; scratch_cleanup' EXIT
+fi
+BG_UID=$(id -u breakglass)
+: > "$S/hk-bg"
+chmod 600 "$S/hk-bg"
+chown breakglass "$S/hk-bg"
+conf "$S/host-key-of-breakglass.json" "$S/hk-bg"
+rcheck host-key-owned-by-breakglass 0 '' "$S/host-key-of-breakglass.json"
+printf '{\n  "paths": {\n    "host_key": "%s",\n    "auditor_keys": ["%s"]\n  }\n}\n' \
+	"$S/hk" "$S/hk-bg" > "$S/auditor-key-of-breakglass.json"
+chmod 600 "$S/auditor-key-of-breakglass.json"
+rcheck auditor-key-owned-by-breakglass 1 \
+	"^@F@:4:22: error: paths\\.auditor_keys\\[0\\]: @S@/hk-bg is refused: file is owned by uid $BG_UID, not by root or uid 0\$" \
+	"$S/auditor-key-of-breakglass.json"
+if [ -n "$made_account" ]; then
+	userdel breakglass
+	trap scratch_cleanup EXIT
+fi
+
 # ---- as nobody -------------------------------------------------------------
 
 if ! command -v setpriv > /dev/null 2>&1; then

@@ -1,13 +1,16 @@
-/* Test helpers: scratch directories and files. */
+/* Test helpers: scratch directories and files, reading files back and
+ * running programs. */
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -75,6 +78,72 @@ void th_rmtree(const char *dir)
 	}
 	closedir(d);
 	(void)rmdir(dir);
+}
+
+char *th_slurp(const char *path, size_t *len)
+{
+	char *text = NULL, *more;
+	size_t n = 0;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	do {
+		if ((more = realloc(text, n + 65536 + 1)) == NULL)
+			die("realloc");
+		text = more;
+		r = read(fd, text + n, 65536);
+		if (r < 0 && errno != EINTR)
+			die(path);
+		n += r > 0 ? (size_t)r : 0;
+	} while (r != 0);
+	close(fd);
+	text[n] = '\0';
+	if (len != NULL)
+		*len = n;
+	return text;
+}
+
+int th_run(const char *const argv[], char *out, size_t outlen)
+{
+	char chunk[512];
+	size_t got = 0, keep;
+	int fds[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	if (outlen == 0 || pipe(fds) != 0 || (pid = fork()) < 0)
+		die("th_run");
+	if (pid == 0) {
+		close(fds[0]);
+		if (dup2(fds[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		close(fds[1]);
+		/* Tools such as oathtool are not to run under pam_wrapper. */
+		unsetenv("LD_PRELOAD");
+		unsetenv("PAM_WRAPPER");
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno != EINTR)
+				die("read");
+			continue;
+		}
+		/* The rest is read and dropped: the child must not block. */
+		keep = (size_t)n < outlen - 1 - got ? (size_t)n : outlen - 1 - got;
+		memcpy(out + got, chunk, keep);
+		got += keep;
+	}
+	out[got] = '\0';
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die("waitpid");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
 char *th_config(const char *dir, const char *extra)

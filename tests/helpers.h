@@ -1,4 +1,5 @@
-/* Test helpers: scratch directories and files. */
+/* Test helpers: scratch directories and files, reading files back and
+ * running programs. */
 #ifndef BREAKGLASS_TESTS_HELPERS_H
 #define BREAKGLASS_TESTS_HELPERS_H
 
@@ -22,5 +23,12 @@ char *th_config(const char *dir, const char *extra);
 struct bg_config *th_config_load(const char *path);
 /* Remove dir and everything in it. */
 void th_rmtree(const char *dir);
+/* The whole file at path, NUL-terminated and malloc'ed, its length in
+ * *len (if len is not NULL); NULL if it cannot be opened. */
+char *th_slurp(const char *path, size_t *len);
+/* Run argv (argv[0] looked up in PATH, no shell) without the test's
+ * preloaded wrappers; the start of its stdout, NUL-terminated, in out.
+ * Returns its exit status: 127 if it could not be run, 128 if killed. */
+int th_run(const char *const argv[], char *out, size_t outlen);
 
 #endif

@@ -2,6 +2,7 @@
 #
 #   need_root          skip the test (exit 77) unless running as root
 #   scratch_init       make $SCRATCH, removed again when the script exits
+#   scratch_path       S = $SCRATCH resolved, refused if it has odd characters
 #   pass NAME          count a passed check
 #   fail NAME DETAIL   count a failed check and show why
 #   subst S A B        REPLY = S with every A replaced by B
@@ -43,6 +44,15 @@ scratch_init() {
 	trap 'exit 129' HUP
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+}
+
+# The resolved name, as programs print it; its plain characters let it go
+# unquoted into JSON, sed and grep -E patterns.
+scratch_path() {
+	S=$(cd "$SCRATCH" && pwd -P) || hard_error "cannot enter $SCRATCH"
+	case $S in
+	*[!A-Za-z0-9/._-]*) hard_error "scratch directory name $S has unusual characters" ;;
+	esac
 }
 
 pass() {

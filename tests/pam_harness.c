@@ -1,30 +1,24 @@
-/* The PAM-stack test harness (see pam_harness.h): this program runs again
- * under pam_wrapper, which loads the module built here from service files
- * in a scratch directory, and every code typed comes from oathtool. */
+/* The PAM-stack test harness (see pam_harness.h), the run itself: this
+ * program runs again under pam_wrapper, which loads the module built here
+ * from service files in a scratch directory; syslog is captured, each test
+ * gets a fresh configuration, and nothing secret may be logged. */
 #include "config.h"
 
 #include <ctype.h>
-#include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "breakglass/audit.h"
 #include "breakglass/buf.h"
-#include "breakglass/grant.h"
-#include "breakglass/state.h"
 #include "breakglass/totp.h"
 #include "helpers.h"
 #include "pam_harness.h"
-
-#define GUARD_SECONDS 3         /* time a test may take inside one TOTP step */
 
 struct person ph_people[N_PEOPLE] = {
 	{ .name = "alice" }, { .name = "bob" }, { .name = "carol" }, { .name = "dave" },
@@ -112,279 +106,14 @@ void ph_keep_secret(const char *s)
 	assert_int_equal(bg_strlcpy(secrets[n_secrets++], s, sizeof(secrets[0])), BG_OK);
 }
 
-char *ph_slurp(const char *path, size_t *len)
-{
-	char *text = NULL;
-	size_t n = 0;
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return NULL;
-	do {
-		assert_non_null(text = realloc(text, n + 65536 + 1));
-		assert_true((r = read(fd, text + n, 65536)) >= 0);
-		n += (size_t)r;
-	} while (r > 0);
-	close(fd);
-	text[n] = '\0';
-	if (len != NULL)
-		*len = n;
-	return text;
-}
-
-int ph_run(const char *const argv[], char *out, size_t outlen)
-{
-	char chunk[512];
-	size_t got = 0, keep;
-	int fds[2], status;
-	ssize_t n;
-	pid_t pid;
-
-	assert_true(outlen > 0);
-	assert_int_equal(pipe(fds), 0);
-	assert_true((pid = fork()) >= 0);
-	if (pid == 0) {
-		close(fds[0]);
-		if (dup2(fds[1], STDOUT_FILENO) < 0)
-			_exit(127);
-		unsetenv("LD_PRELOAD");
-		unsetenv("PAM_WRAPPER");
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	while ((n = read(fds[0], chunk, sizeof(chunk))) != 0) {
-		if (n < 0) {
-			assert_int_equal(errno, EINTR);
-			continue;
-		}
-		keep = (size_t)n < outlen - 1 - got ? (size_t)n : outlen - 1 - got;
-		memcpy(out + got, chunk, keep);
-		got += keep;
-	}
-	out[got] = '\0';
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		assert_int_equal(errno, EINTR);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
-void ph_code_at(const struct person *p, time_t t, char code[16])
-{
-	char when[32], digits[8], period[16];
-	const char *argv[] = { "oathtool", "--totp", "-b", "-d", digits, "-s", period,
-			       "-N", when, p->b32, NULL };
-
-	assert_int_equal(bg_snprintf(when, sizeof(when), "@%lld", (long long)t), BG_OK);
-	assert_int_equal(bg_snprintf(digits, sizeof(digits), "%ld",
-				     ph_cfg->auth.totp.digits), BG_OK);
-	assert_int_equal(bg_snprintf(period, sizeof(period), "%lds",
-				     ph_cfg->auth.totp.period_seconds), BG_OK);
-	assert_int_equal(ph_run(argv, code, 16), 0);
-	code[strcspn(code, "\n")] = '\0';
-	assert_int_equal(strlen(code), (size_t)ph_cfg->auth.totp.digits);
-	ph_keep_secret(code);
-}
-
-void ph_wrong_code(const struct person *p, time_t now, char code[16])
-{
-	char near[5][16];
-	long period = ph_cfg->auth.totp.period_seconds;
-	unsigned v;
-	int i;
-
-	for (i = 0; i < 5; i++)
-		ph_code_at(p, now + (i - 2) * period, near[i]);
-	for (v = 0;; v++) {
-		assert_int_equal(bg_snprintf(code, 16, "%0*u", (int)ph_cfg->auth.totp.digits,
-					     v), BG_OK);
-		for (i = 0; i < 5 && strcmp(code, near[i]) != 0; i++)
-			;
-		if (i == 5)
-			return;
-	}
-}
-
-/* If fewer than GUARD_SECONDS remain in this step, wait for the next. */
-time_t ph_fresh_now(void)
-{
-	long period = ph_cfg->auth.totp.period_seconds, left;
-	struct timespec ts, pause;
-
-	assert_int_equal(clock_gettime(CLOCK_REALTIME, &ts), 0);
-	left = period - ts.tv_sec % period;
-	if (left < GUARD_SECONDS) {
-		pause.tv_sec = left - 1;
-		pause.tv_nsec = 1000000000L - ts.tv_nsec + 50000000L;
-		if (pause.tv_nsec >= 1000000000L) {
-			pause.tv_sec++;
-			pause.tv_nsec -= 1000000000L;
-		}
-		while (nanosleep(&pause, &pause) != 0)
-			assert_int_equal(errno, EINTR);
-	}
-	return time(NULL);
-}
-
-void ph_talk_init(struct talk *t, const char *ticket, const char *why,
-		  const char *code, const char *approver, const char *acode)
-{
-	size_t i;
-
-	memset(t, 0, sizeof(*t));
-	t->on[0] = ticket;
-	t->on[1] = ticket != NULL ? why : NULL;
-	t->on[2] = why != NULL ? approver : NULL;
-	t->off[0] = code;
-	t->off[1] = code != NULL ? acode : NULL;
-	for (i = 0; i < MSGS; i++) {
-		t->errp[i] = t->err[i];
-		t->infop[i] = t->info[i];
-	}
-	t->data.in_echo_on = t->on;
-	t->data.in_echo_off = t->off;
-	t->data.out_err = t->errp;
-	t->data.out_info = t->infop;
-}
-
-int ph_auth_via(const char *service, const char *user, struct talk *t)
-{
-	struct pam_testcase tc[] = { pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS) };
-	enum pamtest_err e = run_pamtest(service, user, &t->data, tc, NULL);
-
-	assert_true(e == PAMTEST_ERR_OK || e == PAMTEST_ERR_CASE);
-	return tc[0].op_rv;
-}
-
-int ph_auth(const char *user, struct talk *t)
-{
-	return ph_auth_via(SERVICE, user, t);
-}
-
-int ph_login(const char *user, const char *code, const char *approver,
-	     const char *acode, struct talk *t)
-{
-	ph_talk_init(t, TICKET, WHY, code, approver, acode);
-	return ph_auth(user, t);
-}
-
-json_t *ph_events(void)
-{
-	json_t *a = json_array(), *o;
-	char *text = ph_slurp(ph_audit_path, NULL), *p, *nl;
-
-	assert_non_null(a);
-	for (p = text; p != NULL && *p != '\0'; p = nl + 1) {
-		assert_non_null(nl = strchr(p, '\n'));
-		*nl = '\0';
-		assert_non_null(o = json_loads(p, 0, NULL));
-		assert_int_equal(json_array_append_new(a, o), 0);
-	}
-	free(text);
-	return a;
-}
-
-const char *ph_jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
-
-/* The entries of dir (none if it is missing), or only its grant files. */
-static size_t entries(const char *dir, bool grants)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t n = 0;
-
-	if (d == NULL)
-		return 0;
-	while ((e = readdir(d)) != NULL)
-		n += grants ? strlen(e->d_name) == 37 && strcmp(e->d_name + 32, ".json") == 0 :
-		     strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-	closedir(d);
-	return n;
-}
-
-size_t ph_count_grants(void)
-{
-	return entries(ph_cfg->paths.run_dir, true);
-}
-
-size_t ph_auth_entries(void)
-{
-	char dir[PATH_MAX];
-
-	assert_int_equal(bg_snprintf(dir, sizeof(dir), "%s/auth", ph_cfg->paths.run_dir), BG_OK);
-	return entries(dir, false);
-}
-
-size_t ph_count_events(const char *event, const char *result, const char *reason)
-{
-	json_t *a = ph_events(), *o;
-	size_t i, n = 0;
-
-	json_array_foreach(a, i, o) {
-		if ((event == NULL || strcmp(ph_jstr(o, "event"), event) == 0) &&
-		    (result == NULL || strcmp(ph_jstr(o, "result"), result) == 0) &&
-		    (reason == NULL || strcmp(ph_jstr(o, "reason"), reason) == 0))
-			n++;
-	}
-	json_decref(a);
-	return n;
-}
-
-void ph_assert_last_auth(const char *user, const char *result, const char *reason)
-{
-	json_t *a = ph_events(), *o;
-
-	assert_true(json_array_size(a) > 0);
-	o = json_array_get(a, json_array_size(a) - 1);
-	assert_string_equal(ph_jstr(o, "event"), "auth");
-	assert_string_equal(ph_jstr(o, "user"), user);
-	assert_string_equal(ph_jstr(o, "result"), result);
-	assert_string_equal(ph_jstr(o, "reason"), reason);
-	assert_string_equal(ph_jstr(o, "service"), SERVICE);
-	json_decref(a);
-}
-
-void ph_assert_refused(const char *user, const char *reason, int rv,
-		       const struct talk *t, const char *message)
-{
-	assert_int_equal(rv, PAM_AUTH_ERR);
-	assert_non_null(strstr(t->err[0], message));
-	ph_assert_last_auth(user, "failure", reason);
-}
-
-void ph_assert_last_member(const char *key, const char *value)
-{
-	json_t *a = ph_events();
-
-	assert_true(json_array_size(a) > 0);
-	assert_string_equal(ph_jstr(json_array_get(a, json_array_size(a) - 1), key), value);
-	json_decref(a);
-}
-
 bool ph_logged(const char *s)
 {
-	char *text = ph_slurp(syslog_path, NULL);
+	char *text = th_slurp(syslog_path, NULL);
 	bool found = text != NULL && strlen(text) >= (size_t)syslog_at &&
 		     strstr(text + syslog_at, s) != NULL;
 
 	free(text);
 	return found;
-}
-
-void ph_state_of(const char *user, time_t *locked_until, size_t *failures)
-{
-	struct bg_state *st = NULL;
-
-	assert_int_equal(bg_state_open(ph_cfg, user, &st), BG_OK);
-	*locked_until = st->locked_until;
-	*failures = st->n_failures;
-	bg_state_close(st);
 }
 
 void ph_reconfigure(const char *extra)
@@ -417,7 +146,7 @@ int ph_setup(void **state)
 int ph_teardown(void **state)
 {
 	size_t len, lines, bad = 0;
-	char why[256], *text = ph_slurp(ph_audit_path, &len);
+	char why[256], *text = th_slurp(ph_audit_path, &len);
 	bool ok = true;
 	int fd;
 
@@ -478,45 +207,6 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-void ph_assert_grant(const char *id, time_t t0)
-{
-	struct bg_grant *g;
-
-	assert_int_equal(bg_grant_read(ph_cfg->paths.run_dir, id, geteuid(), &g), BG_OK);
-	assert_string_equal(g->user, ph_people[ME].name);
-	assert_int_equal(g->uid, (long)geteuid());
-	assert_string_equal(g->ticket, TICKET);
-	assert_string_equal(g->justification, WHY);
-	assert_string_equal(g->mfa, "totp");
-	assert_null(g->approver);
-	assert_true(g->start >= t0 && g->start <= time(NULL));
-	assert_int_equal(g->expires, g->start + 30 * 60);
-	bg_grant_free(g);
-}
-
-void ph_assert_session_logged(const char *id)
-{
-	static const char *const what[] = { "auth", "session_open", "session_close" };
-	char why[128];
-	size_t i, lines, bad;
-	json_t *a = ph_events(), *o;
-
-	assert_int_equal(json_array_size(a), N_ELEMS(what));
-	json_array_foreach(a, i, o) {
-		assert_string_equal(ph_jstr(o, "event"), what[i]);
-		assert_string_equal(ph_jstr(o, "result"), "success");
-		assert_string_equal(ph_jstr(o, "user"), ph_people[ME].name);
-		assert_string_equal(ph_jstr(o, "ticket"), TICKET);
-		assert_string_equal(ph_jstr(o, "mfa"), "totp");
-		assert_string_equal(ph_jstr(o, "session"), i == 0 ? "" : id);
-	}
-	assert_string_equal(ph_jstr(json_array_get(a, 0), "justification"), WHY);
-	assert_string_not_equal(ph_jstr(json_array_get(a, 1), "expires"), "");
-	json_decref(a);
-	assert_int_equal(bg_audit_verify(ph_audit_path, &lines, &bad, why, sizeof(why)), BG_OK);
-	assert_int_equal(lines, N_ELEMS(what));
-}
-
 /* Is s in text?  Digits count only as a whole token: a hash or a time
  * may hold any short run of digits. */
 static bool holds(const char *text, const char *s)
@@ -536,7 +226,7 @@ static bool holds(const char *text, const char *s)
 
 void ph_assert_no_secret_logged(const char *module_line)
 {
-	char *sys = ph_slurp(syslog_path, NULL), *audit = ph_slurp(all_audit_path, NULL);
+	char *sys = th_slurp(syslog_path, NULL), *audit = th_slurp(all_audit_path, NULL);
 	size_t i;
 
 	/* Not vacuous: audit lines and the module's own lines were seen,

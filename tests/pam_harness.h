@@ -1,6 +1,7 @@
 /* The PAM-stack test harness shared by test_pam and test_pam_sshd: the run
- * under pam_wrapper, enrolled people, oathtool codes, a scripted
- * conversation, and readers of the audit log, state and syslog. */
+ * under pam_wrapper, enrolled people and syslog (pam_harness.c); oathtool
+ * codes, a scripted conversation, and readers of the audit log and state
+ * (pam_harness_io.c).  Files and programs: th_slurp, th_run (helpers.h). */
 #ifndef BREAKGLASS_TESTS_PAM_HARNESS_H
 #define BREAKGLASS_TESTS_PAM_HARNESS_H
 
@@ -71,10 +72,6 @@ void ph_keep_secret(const char *s);
 /* Fails if a kept secret is in what syslog or the audit log received
  * during the run, or if syslog never received module_line. */
 void ph_assert_no_secret_logged(const char *module_line);
-/* The whole file (NUL-terminated, malloc'ed), or NULL if there is none. */
-char *ph_slurp(const char *path, size_t *len);
-/* Run argv (no shell, no PAM wrapper); the start of its stdout in out. */
-int ph_run(const char *const argv[], char *out, size_t outlen);
 /* oathtool's code for p at unix time t, with the configured digits and
  * period; a well-formed code that is none of p's two steps around now. */
 void ph_code_at(const struct person *p, time_t t, char code[16]);

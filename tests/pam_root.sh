@@ -44,10 +44,7 @@ scratch_init
 trap cleanup EXIT
 # Root-owned and not writable by others: the module trusts nothing less.
 chmod 755 "$SCRATCH"
-S=$(cd "$SCRATCH" && pwd -P) || hard_error "cannot enter $SCRATCH"
-case $S in
-*[!A-Za-z0-9/._-]*) hard_error "scratch directory name $S has unusual characters" ;;
-esac
+scratch_path
 
 # ---- configuration, users, service -----------------------------------------
 
@@ -100,80 +97,13 @@ if command -v ldd > /dev/null 2>&1; then
 	PRELOAD=$(ldd "$BREAKGLASS_PAM_MODULE" | awk '$1 ~ /^libasan\.so/ { print $3 }')
 fi
 
-# The answering side: values come from the environment, never from code
-# built by the shell.  BGT_MODE is "now" (the current code), "next" (the
-# code of the next time step, inside the window of 1), "wrong" (the
-# current code with its last digit changed) or "replay" (the last code
-# sent again).  Every new code sent is appended to BGT_CODES, so the logs
-# can be searched for it.
-cat > "$S/answer.exp" << 'EOF'
-set timeout 30
-log_user 1
-set secret $env(BGT_SECRET)
-set mode $env(BGT_MODE)
-proc code {} {
-	global secret mode env
-	if {$mode eq "replay"} {
-		set f [open $env(BGT_CODES) r]
-		set c [lindex [split [string trim [read $f]] "\n"] end]
-		close $f
-		return $c
-	}
-	# Not in the last 3 s of a step: the module must see the same step.
-	set ms [clock milliseconds]
-	if {$ms % 30000 >= 27000} {
-		after [expr {30000 - $ms % 30000 + 100}]
-	}
-	set t [clock seconds]
-	if {$mode eq "next"} {
-		incr t 30
-	}
-	set c [exec oathtool --totp -b $secret -N "@$t"]
-	if {$mode eq "wrong"} {
-		set c [string range $c 0 end-1][expr {([string index $c end] + 1) % 10}]
-	}
-	set f [open $env(BGT_CODES) a]
-	puts $f $c
-	close $f
-	return $c
-}
-set cmd [list pamtester -v $env(BGT_SERVICE) $env(BGT_USER)]
-if {$env(BGT_PRELOAD) ne ""} {
-	set cmd [concat [list env LD_PRELOAD=$env(BGT_PRELOAD)] $cmd]
-}
-spawn -noecho {*}$cmd {*}[split $env(BGT_OPS)]
-expect {
-	-exact "Incident ticket: " {
-		send -- "$env(BGT_TICKET)\r"
-		exp_continue
-	}
-	-exact "Justification: " {
-		send -- "$env(BGT_JUSTIFICATION)\r"
-		exp_continue
-	}
-	-exact "Verification code: " {
-		send -- "[code]\r"
-		exp_continue
-	}
-	timeout {
-		puts "\nanswer.exp: timed out"
-		exit 98
-	}
-	eof
-}
-set st [wait]
-if {[lindex $st 2] != 0} {
-	exit 97
-}
-exit [lindex $st 3]
-EOF
-
 TICKET=INC-4242
 JUSTIFICATION="Database primary is down, failover needed"
 
-# pam_login NAME MODE USER SECRET OPS...: pamtester under expect; the transcript
-# goes to $S/NAME.out, the audit lines it added to $S/NAME.audit, and the
-# exit status to RC.
+# pam_login NAME MODE USER SECRET OPS...: pamtester under expect, answered
+# by pam_root.exp (which says what MODE is); the transcript goes to
+# $S/NAME.out, the audit lines it added to $S/NAME.audit, and the exit
+# status to RC.
 pam_login() {
 	name=$1 mode=$2 user=$3 secret=$4
 	shift 4
@@ -181,7 +111,7 @@ pam_login() {
 	BGT_SERVICE=$SERVICE BGT_USER=$user BGT_SECRET=$secret BGT_MODE=$mode \
 		BGT_OPS="$*" BGT_TICKET=$TICKET BGT_JUSTIFICATION=$JUSTIFICATION \
 		BGT_CODES=$S/codes BGT_PRELOAD=$PRELOAD \
-		expect -f "$S/answer.exp" > "$S/$name.out" 2>&1 < /dev/null
+		expect -f "$TESTS_SRCDIR/pam_root.exp" > "$S/$name.out" 2>&1 < /dev/null
 	RC=$?
 	tail -n "+$((mark + 1))" "$AUDIT" > "$S/$name.audit"
 }

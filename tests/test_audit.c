@@ -1,5 +1,6 @@
-/* Tests for the hash-chained audit log (lib/audit.c): lines, escaping,
- * tampering of every kind, corrupt tails, concurrent writers, syslog. */
+/* Tests for the hash-chained audit log (lib/audit.c): the lines written,
+ * escaping, syslog and size limits; tampering is in test_audit_tamper.c,
+ * the file and concurrent writers in test_audit_file.c. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -12,8 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,53 +21,9 @@
 #include <sodium.h>
 
 #include "breakglass/audit.h"
+#include "fake_syslog.h"
 #include "helpers.h"
-
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
-#define ZEROS63 "000000000000000000000000000000000000000000000000000000000000000"
-#define ZEROS "0" ZEROS63
-
-/* A fake syslog (the fortified build calls __syslog_chk): calls are counted
- * and the last one kept, nothing reaches the real log. */
-static int fake_calls, fake_pri;
-static char fake_text[70000];
-
-void __syslog_chk(int pri, int flag, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void fake_record(int pri, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
-
-static void fake_record(int pri, const char *fmt, va_list ap)
-{
-	fake_calls++;
-	fake_pri = pri;
-	vsnprintf(fake_text, sizeof(fake_text), fmt, ap);
-}
-
-void syslog(int pri, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fake_record(pri, fmt, ap);
-	va_end(ap);
-}
-
-void __syslog_chk(int pri, int flag, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)flag;
-	va_start(ap, fmt);
-	fake_record(pri, fmt, ap);
-	va_end(ap);
-}
-
-struct fixture {
-	char *dir;
-	char logdir[PATH_MAX], log[PATH_MAX], tmp[PATH_MAX];
-	struct bg_config *cfg;
-};
+#include "test_audit.h"
 
 static int setup(void **state)
 {
@@ -107,7 +62,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct bg_audit_event event_for(long uid)
+struct bg_audit_event event_for(long uid)
 {
 	struct bg_audit_event ev = {
 		.event = "auth", .result = "success", .service = "sshd",
@@ -119,7 +74,7 @@ static struct bg_audit_event event_for(long uid)
 	return ev;
 }
 
-static void append_n(struct fixture *f, long first_uid, int n)
+void append_n(struct fixture *f, long first_uid, int n)
 {
 	struct bg_audit_event ev;
 	int i;
@@ -130,26 +85,12 @@ static void append_n(struct fixture *f, long first_uid, int n)
 	}
 }
 
-/* A whole file, NUL-terminated, and where each of its lines starts. */
-struct text {
-	char *data;
-	size_t len, n, start[64];       /* start[n] == len */
-};
-
-static void read_text(const char *path, struct text *t)
+void read_text(const char *path, struct text *t)
 {
-	FILE *fp = fopen(path, "rb");
 	size_t i;
 
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	t->len = (size_t)ftell(fp);
-	rewind(fp);
-	t->data = malloc(t->len + 1);
+	t->data = th_slurp(path, &t->len);
 	assert_non_null(t->data);
-	assert_int_equal(fread(t->data, 1, t->len, fp), t->len);
-	t->data[t->len] = '\0';
-	fclose(fp);
 	t->n = 0;
 	t->start[0] = 0;
 	for (i = 0; i < t->len; i++)
@@ -188,8 +129,8 @@ static void check_members(json_t *o, const struct member *m, size_t n)
 }
 
 /* verify on path gives bad line want, or, with want 0, want_lines intact. */
-static void expect(const char *label, const char *path, size_t want,
-		   size_t want_lines, const char *why_want)
+void expect(const char *label, const char *path, size_t want,
+	    size_t want_lines, const char *why_want)
 {
 	size_t lines = 99, bad = 99;
 	char why[128];
@@ -362,309 +303,6 @@ static void test_audit_escapes_untrusted_text(void **state)
 	}
 	expect("escaped", f->log, 0, N_ELEMS(cases), "");
 	free(t.data);
-}
-
-/* The next character of the same kind (digit, hex letter, letter). */
-static char bump(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c == '9' ? '0' : c + 1;
-	if (c >= 'a' && c <= 'f')
-		return c == 'f' ? 'a' : c + 1;
-	return c == 'Z' ? 'A' : c + 1;
-}
-
-static void test_audit_tamper_edit_each_line(void **state)
-{
-	static const struct { const char *anchor; char to; const char *why; } edits[] = {
-		{ "\"uid\":", 0, "hash mismatch" },
-		{ "\"ticket\":\"", 0, "hash mismatch" },
-		{ "\"time\":\"", 0, "hash mismatch" },
-		{ "\"user\":\"", 'A', "hash mismatch" },
-		{ "\"prev\":\"", 0, "hash mismatch" },
-		{ "\"hash\":\"", 0, "hash mismatch" },
-		{ "\"hash\":\"", 'G', "no hash" },
-		{ "\"uid\":", 'x', "not JSON" },
-	};
-	struct fixture *f = *state;
-	char label[64], *at, saved;
-	struct text t;
-	size_t i, e;
-
-	append_n(f, 1000, 10);
-	read_text(f->log, &t);
-	for (e = 0; e < N_ELEMS(edits); e++) {
-		for (i = 0; i < t.n; i++) {
-			at = strstr(t.data + t.start[i], edits[e].anchor);
-			assert_non_null(at);
-			at += strlen(edits[e].anchor);
-			saved = *at;
-			*at = edits[e].to ? edits[e].to : bump(saved);
-			free(th_write(f->dir, "t.jsonl", t.data, t.len, 0600));
-			*at = saved;
-			snprintf(label, sizeof(label), "edit after %s in line %zu",
-				 edits[e].anchor, i + 1);
-			expect(label, f->tmp, i + 1, 0, edits[e].why);
-		}
-	}
-	expect("untouched", f->log, 0, 10, "");
-	free(t.data);
-}
-
-/* Write the lines of t in the order idx[0..k) to f->tmp and verify. */
-static void expect_order(struct fixture *f, const struct text *t, const size_t *idx,
-			 size_t k, const char *label, size_t bad, const char *why)
-{
-	char *buf = malloc(t->len * 2 + 1);
-	size_t i, n, len = 0;
-
-	assert_non_null(buf);
-	for (i = 0; i < k; i++, len += n) {
-		n = t->start[idx[i] + 1] - t->start[idx[i]];
-		memcpy(buf + len, t->data + t->start[idx[i]], n);
-	}
-	free(th_write(f->dir, "t.jsonl", buf, len, 0600));
-	free(buf);
-	expect(label, f->tmp, bad, k, why);
-}
-
-static void test_audit_tamper_delete_swap_duplicate(void **state)
-{
-	struct fixture *f = *state;
-	char label[64], why[64];
-	size_t idx[16], i, j, k;
-	struct text t;
-
-	append_n(f, 1000, 10);
-	read_text(f->log, &t);
-	for (i = 0; i < 10; i++) {
-		for (j = k = 0; j < 10; j++)
-			if (j != i)
-				idx[k++] = j;
-		snprintf(label, sizeof(label), "delete line %zu", i + 1);
-		snprintf(why, sizeof(why), "prev does not match line %zu", i);
-		/* Deleting the last line leaves an intact, shorter chain: only
-		 * the copy in syslog or central storage can show it is gone. */
-		expect_order(f, &t, idx, k, label, i == 9 ? 0 : i + 1, i == 9 ? "" :
-			     i == 0 ? "prev of the first line is not zeros" : why);
-	}
-	for (i = 0; i + 1 < 10; i++) {
-		for (j = 0; j < 10; j++)
-			idx[j] = j == i ? i + 1 : j == i + 1 ? i : j;
-		snprintf(label, sizeof(label), "swap lines %zu and %zu", i + 1, i + 2);
-		expect_order(f, &t, idx, 10, label, i + 1, NULL);
-	}
-	for (i = 0; i < 10; i++) {
-		for (j = k = 0; j < 10; j++) {
-			idx[k++] = j;
-			if (j == i)
-				idx[k++] = j;
-		}
-		snprintf(label, sizeof(label), "duplicate line %zu", i + 1);
-		snprintf(why, sizeof(why), "prev does not match line %zu", i + 1);
-		expect_order(f, &t, idx, k, label, i + 2, why);
-	}
-	free(t.data);
-}
-
-/* The end of a 10-line log cut by `cut` bytes, then `tail` added. */
-static void test_audit_tamper_tail(void **state)
-{
-	static const struct { const char *tail; size_t cut, bad; const char *why; } cases[] = {
-		{ "", 1, 10, "missing final newline" },
-		{ "", 100, 10, "missing final newline" },
-		{ "garbage\n", 0, 11, "not JSON" },
-		{ "\n", 0, 11, "not JSON" },
-		{ "{}\n", 0, 11, "no hash" },
-		{ "[1]", 0, 11, "missing final newline" },
-	};
-	struct fixture *f = *state;
-	struct text t;
-	size_t i, len;
-	char *buf;
-
-	append_n(f, 1000, 10);
-	read_text(f->log, &t);
-	assert_non_null(buf = malloc(t.len + 16));
-	for (i = 0; i < N_ELEMS(cases); i++) {
-		len = t.len - cases[i].cut;
-		memcpy(buf, t.data, len);
-		memcpy(buf + len, cases[i].tail, strlen(cases[i].tail));
-		free(th_write(f->dir, "t.jsonl", buf, len + strlen(cases[i].tail), 0600));
-		expect(cases[i].why, f->tmp, cases[i].bad, 0, cases[i].why);
-	}
-	free(buf);
-	free(t.data);
-}
-
-/* Lines with a correct hash but other faults, each alone in a file. */
-static void test_audit_verify_crafted_lines(void **state)
-{
-	static const struct { const char *head; size_t bad; const char *why; } cases[] = {
-		{ "{\"prev\":\"" ZEROS "\"", 0, "" },
-		{ "{\"e\":\"a\",\"e\":\"b\",\"prev\":\"" ZEROS "\"", 1, "not JSON" },
-		{ "{\"prev\":\"" ZEROS "\",\"hash\":\"" ZEROS "\"", 1, "not JSON" },
-		{ "{\"event\":\"auth\"", 1, "no prev" },
-		{ "{\"prev\":\"" ZEROS "0\"", 1, "no prev" },
-		{ "{\"prev\":\"A" ZEROS63 "\"", 1, "no prev" },
-		{ "{\"prev\":1", 1, "no prev" },
-		{ "{\"prev\":\"1" ZEROS63 "\"", 1, "prev of the first line is not zeros" },
-	};
-	struct fixture *f = *state;
-	char line[512], hex[65];
-	unsigned char h[32];
-	size_t i;
-
-	for (i = 0; i < N_ELEMS(cases); i++) {
-		crypto_generichash(h, sizeof(h), (const unsigned char *)cases[i].head,
-				   strlen(cases[i].head), NULL, 0);
-		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-		snprintf(line, sizeof(line), "%s,\"hash\":\"%s\"}\n", cases[i].head, hex);
-		free(th_write_str(f->dir, "t.jsonl", line));
-		expect(cases[i].head, f->tmp, cases[i].bad, 1, cases[i].why);
-	}
-}
-
-static void test_audit_verify_empty_missing_and_long(void **state)
-{
-	struct fixture *f = *state;
-	size_t lines = 9, bad = 9, n = 1024 * 1024 + 1;
-	char why[64], *big = malloc(n + 1);
-
-	free(th_write_str(f->dir, "t.jsonl", ""));
-	expect("empty", f->tmp, 0, 0, "");
-	assert_int_equal(bg_audit_verify(f->log, &lines, &bad, why, sizeof(why)), BG_ENOENT);
-	assert_int_equal(lines + bad, 0);
-	assert_non_null(big);
-	memset(big, 'x', n);
-	big[n] = '\n';
-	free(th_write(f->dir, "t.jsonl", big, n + 1, 0600));
-	expect("long", f->tmp, 1, 0, "line too long");
-	free(big);
-}
-
-/* A tail that is not an event line stops appends: noticed, not papered over. */
-static void test_audit_append_refuses_corrupt_tail(void **state)
-{
-	static const struct { const char *what; size_t cut, xs; const char *tail; } cases[] = {
-		{ "cut last line", 30, 0, "" },
-		{ "newline removed", 1, 0, "" },
-		{ "byte after last line", 1, 0, "X" },
-		{ "garbage line", 0, 0, "garbage\n" },
-		{ "empty line", 0, 0, "\n" },
-		{ "edited last line", 0, 0, NULL },
-		{ "line over 64 KiB", 0, 70000, "\n" },
-		{ "long unended line", 0, 70000, "" },
-	};
-	struct fixture *f = *state;
-	struct bg_audit_event ev = event_for(5);
-	struct text t, after;
-	size_t i, len;
-	char *buf;
-
-	append_n(f, 1000, 3);
-	read_text(f->log, &t);
-	assert_non_null(buf = malloc(t.len + 70016));
-	for (i = 0; i < N_ELEMS(cases); i++) {
-		len = t.len - cases[i].cut;
-		memcpy(buf, t.data, len);
-		if (cases[i].tail == NULL)
-			buf[t.start[2] + 10] = bump(buf[t.start[2] + 10]);
-		memset(buf + len, 'x', cases[i].xs);
-		len += cases[i].xs;
-		if (cases[i].tail != NULL) {
-			memcpy(buf + len, cases[i].tail, strlen(cases[i].tail));
-			len += strlen(cases[i].tail);
-		}
-		free(th_write(f->logdir, "audit.jsonl", buf, len, 0600));
-		fake_calls = 0;
-		if (bg_audit_append(f->cfg, &ev, NULL) != BG_EINTEGRITY)
-			fail_msg("%s: append was not refused", cases[i].what);
-		read_text(f->log, &after);
-		assert_int_equal(after.len, len);
-		assert_memory_equal(after.data, buf, len);
-		assert_int_equal(fake_calls, 0);
-		free(after.data);
-	}
-	free(buf);
-	free(t.data);
-}
-
-static void test_audit_fifty_processes_append_at_once(void **state)
-{
-	struct fixture *f = *state;
-	int go[2], status, i;
-	pid_t pids[50];
-	char c;
-
-	append_n(f, 1000, 5);
-	assert_int_equal(pipe(go), 0);
-	for (i = 0; i < 50; i++) {
-		pids[i] = fork();
-		assert_true(pids[i] >= 0);
-		if (pids[i] == 0) {
-			struct bg_audit_event ev = event_for(2000 + i);
-
-			close(go[1]);
-			/* All start together: EOF once the parent closes its end. */
-			if (read(go[0], &c, 1) != 0)
-				_exit(2);
-			_exit(bg_audit_append(f->cfg, &ev, NULL) == BG_OK ? 0 : 1);
-		}
-	}
-	close(go[0]);
-	close(go[1]);
-	for (i = 0; i < 50; i++) {
-		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
-		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	}
-	expect("concurrent", f->log, 0, 55, "");
-}
-
-static void test_audit_creates_private_dir_and_file(void **state)
-{
-	struct fixture *f = *state;
-	mode_t old = umask(022);
-	struct stat st;
-
-	append_n(f, 1000, 1);
-	umask(old);
-	assert_int_equal(lstat(f->logdir, &st), 0);
-	assert_true(S_ISDIR(st.st_mode));
-	assert_int_equal(st.st_mode & 07777, 0700);
-	assert_int_equal(lstat(f->log, &st), 0);
-	assert_true(S_ISREG(st.st_mode));
-	assert_int_equal(st.st_mode & 07777, 0600);
-	assert_int_equal(st.st_uid, geteuid());
-}
-
-static void set_log(struct fixture *f, const char *path)
-{
-	free(f->cfg->paths.audit_log);
-	assert_non_null(f->cfg->paths.audit_log = strdup(path));
-}
-
-static void test_audit_refuses_bad_places(void **state)
-{
-	struct fixture *f = *state;
-	struct bg_audit_event ev = event_for(1);
-	struct stat st;
-
-	/* No parent for the log's directory: not made. */
-	snprintf(f->tmp, sizeof(f->tmp), "%.*s/no/such/audit.jsonl", PATH_MAX - 32, f->dir);
-	set_log(f, f->tmp);
-	assert_int_equal(bg_audit_append(f->cfg, &ev, NULL), BG_ENOENT);
-	/* A symbolic link in place of the log is not followed. */
-	set_log(f, f->log);
-	assert_int_equal(mkdir(f->logdir, 0700), 0);
-	assert_int_equal(symlink("../target", f->log), 0);
-	assert_int_equal(bg_audit_append(f->cfg, &ev, NULL), BG_EUNSAFE);
-	snprintf(f->tmp, sizeof(f->tmp), "%.*s/target", PATH_MAX - 32, f->dir);
-	assert_int_equal(lstat(f->tmp, &st), -1);
-	/* Nor is a directory a log. */
-	set_log(f, f->logdir);
-	assert_int_not_equal(bg_audit_append(f->cfg, &ev, NULL), BG_OK);
-	assert_int_equal(fake_calls, 0);
 }
 
 /* A line that append could not find again as the last one (64 KiB with

@@ -1,4 +1,5 @@
-/* Unit tests for lib/log.c: stderr and syslog lines, escaping, levels. */
+/* Unit tests for lib/log.c: stderr lines, escaping, levels and long
+ * messages; the syslog sink is tested in test_log_syslog.c. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -15,62 +16,13 @@
 #include <unistd.h>
 
 #include "breakglass/log.h"
-
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+#include "fake_syslog.h"
+#include "test_log.h"
 
 /* The library formats at most 2047 bytes of a message before escaping. */
 #define RAW_MAX 2047
 
-/*
- * A fake syslog: the library's calls land here (the fortified build calls
- * __syslog_chk, the sanitizer build calls syslog), never in the real log.
- */
-static int fake_calls;
-static int fake_pri;
-static char fake_text[16384];
-
-void __syslog_chk(int pri, int flag, const char *fmt, ...);
-
-static void fake_record(int pri, const char *fmt, va_list ap)
-{
-	fake_calls++;
-	fake_pri = pri;
-	vsnprintf(fake_text, sizeof(fake_text), fmt, ap);
-}
-
-void syslog(int pri, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fake_record(pri, fmt, ap);
-	va_end(ap);
-}
-
-void __syslog_chk(int pri, int flag, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)flag;
-	va_start(ap, fmt);
-	fake_record(pri, fmt, ap);
-	va_end(ap);
-}
-
-static void fake_reset(void)
-{
-	fake_calls = 0;
-	fake_pri = -1;
-	fake_text[0] = '\0';
-}
-
-/* stderr redirected into a temporary file. */
-struct capture {
-	FILE *tmp;
-	int saved;
-};
-
-static void capture_start(struct capture *c)
+void capture_start(struct capture *c)
 {
 	fflush(stderr);
 	c->tmp = tmpfile();
@@ -81,7 +33,7 @@ static void capture_start(struct capture *c)
 }
 
 /* Restore stderr and return what was written to it (to free). */
-static char *capture_end(struct capture *c)
+char *capture_end(struct capture *c)
 {
 	char *text;
 	size_t len = 0, cap = 4096;
@@ -110,7 +62,7 @@ static char *capture_end(struct capture *c)
 }
 
 /* Every test but the first starts from the same known state. */
-static void log_reset(void)
+void log_reset(void)
 {
 	bg_log_open("bgtest", BG_LOG_STDERR, LOG_AUTHPRIV);
 	bg_log_set_level(BG_LOG_INFO);
@@ -345,78 +297,6 @@ static void test_log_message_at_limit_is_not_cut(void **state)
 	assert_memory_equal(out + strlen(prefix), msg, RAW_MAX);
 	assert_string_equal(out + strlen(prefix) + RAW_MAX, "\n");
 	free(out);
-}
-
-static void test_log_syslog_priority_and_text(void **state)
-{
-	struct capture c;
-	char *out;
-
-	(void)state;
-	log_reset();
-	bg_log_open("bgtest", BG_LOG_SYSLOG, LOG_AUTHPRIV);
-	capture_start(&c);
-	bg_error("denied %s", "us\x1b[2Jer\n");
-	out = capture_end(&c);
-	assert_int_equal(fake_calls, 1);
-	assert_int_equal(fake_pri, LOG_AUTHPRIV | LOG_ERR);
-	assert_string_equal(fake_text,
-		"test_log_syslog_priority_and_text: denied us\\x1b[2Jer\\x0a");
-	/* Nothing goes to stderr with the syslog sink. */
-	assert_string_equal(out, "");
-	free(out);
-}
-
-static void test_log_syslog_level_to_priority(void **state)
-{
-	static const struct {
-		enum bg_log_level level;
-		int pri;
-	} cases[] = {
-		{ BG_LOG_ERR, LOG_ERR },
-		{ BG_LOG_WARN, LOG_WARNING },
-		{ BG_LOG_INFO, LOG_INFO },
-		{ BG_LOG_DEBUG, LOG_DEBUG },
-	};
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < N_ELEMS(cases); i++) {
-		log_reset();
-		bg_log_open("bgtest", BG_LOG_SYSLOG, LOG_DAEMON);
-		bg_log_set_level(BG_LOG_DEBUG);
-		bg_log_msg(cases[i].level, __func__, "level %d", (int)cases[i].level);
-		assert_int_equal(fake_calls, 1);
-		assert_int_equal(fake_pri, LOG_DAEMON | cases[i].pri);
-		assert_int_equal(LOG_PRI(fake_pri), cases[i].pri);
-		assert_int_equal(LOG_FAC(fake_pri) << 3, LOG_DAEMON);
-	}
-	assert_string_equal(fake_text, "test_log_syslog_level_to_priority: level 3");
-}
-
-static void test_log_syslog_percent_is_not_a_format(void **state)
-{
-	(void)state;
-	log_reset();
-	bg_log_open("bgtest", BG_LOG_SYSLOG, LOG_AUTH);
-	bg_warn("%s", "100%s %n %x");
-	assert_int_equal(fake_calls, 1);
-	assert_int_equal(fake_pri, LOG_AUTH | LOG_WARNING);
-	assert_string_equal(fake_text,
-		"test_log_syslog_percent_is_not_a_format: 100%s %n %x");
-}
-
-static void test_log_syslog_level_filter(void **state)
-{
-	(void)state;
-	log_reset();
-	bg_log_open("bgtest", BG_LOG_SYSLOG, LOG_AUTHPRIV);
-	bg_debug("dropped");
-	assert_int_equal(fake_calls, 0);
-	bg_info("kept");
-	assert_int_equal(fake_calls, 1);
-	assert_int_equal(fake_pri, LOG_AUTHPRIV | LOG_INFO);
-	assert_string_equal(fake_text, "test_log_syslog_level_filter: kept");
 }
 
 int main(void)

@@ -1,5 +1,6 @@
-/* Tests for the emergency login dialogue (lib/login.c): prompts, hostile
- * answers, the ticket check's fail policies and the audit trail. */
+/* Tests for the emergency login dialogue (lib/login.c): prompts, the
+ * ticket check's fail policies, failed conversations and the audit trail;
+ * hostile answers are in test_login_hostile.c. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -23,39 +24,10 @@
 #include "breakglass/userdb.h"
 #include "helpers.h"
 #include "httpd.h"
+#include "test_login.h"
 
-#define STEPS 8
-#define BIG (1024 * 1024)
 #define PATTERN "\"ticket_pattern\": \"^(INC|CHG)-[0-9]{1,10}$\""
 #define APPROVAL "\"approval\": {\"required\": true, \"approvers\": [\"bob\"]}"
-#define WHY "Restoring the primary database after disk loss"
-
-/* One scripted answer: bytes[len], or with bytes NULL a failed ask. */
-struct answer {
-	const char *bytes;
-	size_t len;
-};
-
-/* A conversation: answers given in order, and what was asked and told. */
-struct script {
-	const struct answer *answers;
-	size_t n, next;
-	char prompt[STEPS][160];
-	bool echo[STEPS];
-	size_t asked;
-	char told[STEPS][512];
-	bool error[STEPS];
-	size_t ntold;
-};
-
-struct fixture {
-	char *dir;
-	struct bg_config *cfg;
-	struct bg_user *key;    /* one TOTP key, saved under each user's name */
-	struct th_httpd *httpd;
-	json_t *ev;             /* the last audit event read, and its line */
-	char *line;
-};
 
 static int ask(void *ctx, const char *prompt, bool echo, char **answer, size_t *len)
 {
@@ -136,7 +108,7 @@ static int teardown(void **state)
 }
 
 /* The code an authenticator app shows now (every user has the same key). */
-static struct answer code_now(struct fixture *f, char *buf, size_t len)
+struct answer code_now(struct fixture *f, char *buf, size_t len)
 {
 	int64_t step = (int64_t)time(NULL) / f->cfg->auth.totp.period_seconds;
 
@@ -158,8 +130,8 @@ static void right_answers(struct fixture *f, const char *ticket,
 }
 
 /* Log user in with answers[n]; s and lg tell what happened. */
-static int run(struct fixture *f, const char *user, const struct answer *answers,
-	       size_t n, struct script *s, struct bg_login *lg)
+int run(struct fixture *f, const char *user, const struct answer *answers,
+	size_t n, struct script *s, struct bg_login *lg)
 {
 	struct bg_login_io io = { ask, tell, s };
 
@@ -174,18 +146,15 @@ static int run(struct fixture *f, const char *user, const struct answer *answers
 
 /* Check the audit log is `lines` lines of printable ASCII, the last one
  * with result and reason (NULL: none); keep it in f->ev and f->line. */
-static void expect_event(struct fixture *f, size_t lines, const char *result,
-			 const char *reason)
+void expect_event(struct fixture *f, size_t lines, const char *result,
+		  const char *reason)
 {
-	FILE *fp = fopen(f->cfg->paths.audit_log, "r");
-	size_t cap = 0, n, i, count = 0;
-	char *text = NULL, *last;
+	size_t n, i, count = 0;
+	char *text = th_slurp(f->cfg->paths.audit_log, &n), *last;
 	json_error_t err;
 
-	assert_non_null(fp);
-	n = (size_t)getdelim(&text, &cap, '\0', fp);
-	fclose(fp);
-	assert_true(n > 0 && n != (size_t)-1 && text[n - 1] == '\n');
+	assert_non_null(text);
+	assert_true(n > 0 && text[n - 1] == '\n');
 	for (i = 0; i < n; i++) {
 		/* A raw control byte or escape would forge or hide a line. */
 		assert_true(text[i] == '\n' || (text[i] >= 0x20 && text[i] < 0x7f));
@@ -286,102 +255,6 @@ static void test_login_success_sets_what_was_established(void **state)
 	assert_null(lg.ticket);
 	assert_null(lg.justification);
 	assert_null(lg.mfa);
-}
-
-/* A hostile answer to the ticket ('T') or justification ('J') prompt;
- * bytes NULL: BIG bytes of 'A'.  why: a word of the expected message. */
-struct hostile {
-	char field;
-	const char *bytes;
-	size_t len;
-	const char *why;
-};
-#define H(field, s, why) { field, s, sizeof(s) - 1, why }
-
-static const struct hostile hostile[] = {
-	H('T', "", "empty"), H('T', " ", "empty"), H('T', "   ", "empty"),
-	H('T', " INC-1", "spaces"), H('T', "INC-1 ", "spaces"), H('T', "INC-1\xc2\xa0", "spaces"),
-	H('T', "INC-1\t", "control"), H('T', "\tINC-1", "control"), H('T', "INC-\x01", "control"),
-	H('T', "INC-1\x1b[2J", "control"), H('T', "\x1b]0;pwned\x07INC-1", "control"),
-	H('T', "INC-1\x1b]2;title\x1b\\", "control"), H('T', "INC-1\x7f", "control"),
-	H('T', "INC-1\b\b\b\b\b", "control"), H('T', "INC-1\xc2\x9b" "2J", "control"),
-	H('T', "INC-1\r\nDec  1 00:00:00 bastion sshd[1]: Accepted", "line break"),
-	H('T', "INC-1\nx", "line break"), H('T', "INC-1\rx", "line break"),
-	H('T', "INC-1\xc2\x85", "line break"), H('T', "INC-1\xe2\x80\xa8", "line break"),
-	H('T', "INC\0-1", "NUL"), H('T', "INC-1\0", "NUL"), H('T', "\0", "NUL"),
-	H('T', "INC-1\x9b" "2J", "UTF-8"), H('T', "INC-\xc0\xb1", "UTF-8"),
-	H('T', "INC-\xe0\x80\xb1", "UTF-8"), H('T', "INC-1\x80", "UTF-8"),
-	H('T', "INC-1\xe2\x80", "UTF-8"), H('T', "INC-1\xed\xa0\x80", "UTF-8"),
-	H('T', "INC-1\xf4\x90\x80\x80", "UTF-8"), H('T', "INC-1\xff", "UTF-8"),
-	H('T', "INC-1\xe2\x80\xae", "invisible"), H('T', "\xe2\x81\xa6INC-1", "invisible"),
-	H('T', "INC-\xe2\x80\x8b" "1", "invisible"), H('T', "\xef\xbb\xbfINC-1", "invisible"),
-	H('T', "INC-1\xf3\xa0\x80\x81", "invisible"), { 'T', NULL, BIG, "too long" },
-	H('T', "inc-1", "the form"), H('T', "INC-", "the form"), H('T', "INC-12345678901", "the form"),
-	H('T', "INC-1; rm -rf /", "the form"), H('T', "\xef\xbc\xa9NC-1", "the form"),
-	H('J', "", "empty"), H('J', "                         ", "empty"), H('J', "fix db", "too short"),
-	H('J', WHY "\x1b[2J", "control"), H('J', WHY "\x1b]0;root@prod\x07", "control"),
-	H('J', WHY "\t!", "control"), H('J', WHY "\x7f", "control"), H('J', WHY "\xc2\x9b" "31m", "control"),
-	H('J', WHY "\r\nDec  1 bastion sshd[1]: Accepted publickey for root", "line break"),
-	H('J', WHY "\0 hidden", "NUL"), H('J', WHY "\xc0\xaf", "UTF-8"), H('J', WHY "\x80", "UTF-8"),
-	H('J', WHY "\xf0\x9f\x98", "UTF-8"), H('J', WHY "\xe2\x80\xae" "gnp.exe", "invisible"),
-	H('J', WHY "\xe2\x81\xa6", "invisible"), H('J', WHY "\xe2\x80\x8b", "invisible"),
-	H('J', "\xef\xbb\xbf" WHY, "invisible"), H('J', " " WHY, "spaces"), H('J', WHY " ", "spaces"),
-	{ 'J', NULL, BIG, "too long" },
-};
-
-/* Printable ASCII, saying why, without the input in it. */
-static void assert_clean(const char *msg, const struct answer *in, const char *why)
-{
-	const char *p;
-	size_t i;
-
-	for (p = msg; *p != '\0'; p++)
-		assert_true(*p >= 0x20 && *p < 0x7f);
-	assert_non_null(strstr(msg, why));
-	/* Blank input is in every sentence with a space in it. */
-	for (i = 0; i < in->len && in->bytes[i] == ' '; i++)
-		;
-	if (i < in->len)
-		assert_null(memmem(msg, strlen(msg), in->bytes, in->len));
-}
-
-static void test_login_hostile_answers_are_refused_unechoed(void **state)
-{
-	const size_t n = sizeof(hostile) / sizeof(hostile[0]);
-	struct fixture *f = *state;
-	char c[16], why[256], *big = malloc(BIG);
-	struct answer a[3];
-	struct bg_login lg;
-	struct script s;
-	size_t i, k, lines, bad = 0;
-
-	assert_true(n >= 35);
-	assert_non_null(big);
-	memset(big, 'A', BIG);
-	for (i = 0; i < n; i++) {
-		const struct hostile *h = &hostile[i];
-
-		print_message("case %zu\n", i);
-		k = 0;
-		if (h->field == 'J')
-			a[k++] = (struct answer){ "INC-1", 5 };
-		a[k++] = (struct answer){ h->bytes != NULL ? h->bytes : big, h->len };
-		a[k++] = code_now(f, c, sizeof(c));
-		assert_int_equal(run(f, "alice", a, k, &s, &lg), BG_EAUTH);
-		/* Refused at the bad answer: the code is never asked for. */
-		assert_int_equal(s.asked, k - 1);
-		assert_int_equal(s.ntold, 1);
-		assert_true(s.error[0]);
-		assert_clean(s.told[0], &a[k - 2], h->why);
-		expect_event(f, i + 1, "failure", h->field == 'T' ?
-			     "bad_ticket" : "bad_justification");
-		assert_null(json_object_get(f->ev, "justification"));
-		bg_login_clear(&lg);
-	}
-	free(big);
-	assert_int_equal(bg_audit_verify(f->cfg->paths.audit_log, &lines, &bad, why,
-					 sizeof(why)), BG_OK);
-	assert_int_equal(lines, n);
 }
 
 static void test_login_ticket_check_follows_fail_policy(void **state)

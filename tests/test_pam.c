@@ -1,24 +1,20 @@
 /* Tests for pam_breakglass.so through the real PAM stack: the login
- * dialogue, TOTP window and replay, lockout, recovery codes, approval and
- * refusals, driven by libpamtest (the harness is pam_harness.c). */
+ * dialogue, TOTP window and replay, lockout, recovery codes and refusals,
+ * driven by libpamtest (the harness is pam_harness.c); approval is tested
+ * in test_pam_approval.c, concurrent logins in test_pam_concurrent.c. */
 #include "config.h"
 
-#include <errno.h>
-#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "breakglass/audit.h"
 #include "breakglass/buf.h"
 #include "breakglass/grant.h"
 #include "helpers.h"
 #include "pam_harness.h"
-
-#define NPROC 50
+#include "test_pam.h"
 
 /* ---- the success path ---- */
 
@@ -236,7 +232,7 @@ static void test_lockout_then_unlock(void **state)
 	ph_state_of("alice", &until, &failures);
 	assert_true(until > time(NULL) + 800);
 
-	assert_int_equal(ph_run(argv, out, sizeof(out)), 0);
+	assert_int_equal(th_run(argv, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "Unlocked alice"));
 	ph_state_of("alice", &until, &failures);
 	assert_int_equal(until, 0);
@@ -275,109 +271,6 @@ static void test_recovery_code_works_once(void **state)
 	ph_assert_last_member("mfa", "recovery_code");
 	ph_assert_refused("alice", "bad_code", ph_login("alice", code, NULL, NULL, &t), &t,
 			  "Verification failed");
-}
-
-/* ---- two-person approval ---- */
-
-#define CONF_APPROVAL(list) "\"auth\": {" LOCKOUT(100, 900) APPROVAL(list) "}"
-
-/* alice's code and a code of approver p, both of now. */
-static void codes_of(const struct person *p, char mine[16], char theirs[16])
-{
-	time_t now = ph_fresh_now();
-
-	ph_code_at(&ph_people[ALICE], now, mine);
-	ph_code_at(p, now, theirs);
-}
-
-static void test_approval_by_bob(void **state)
-{
-	char mine[16], theirs[16];
-	struct talk t;
-
-	(void)state;
-	codes_of(&ph_people[BOB], mine, theirs);
-	assert_int_equal(ph_login("alice", mine, "bob", theirs, &t), PAM_SUCCESS);
-	ph_assert_last_auth("alice", "success", "");
-	ph_assert_last_member("approver", "bob");
-}
-
-/* alice asks and name answers as approver with p's code of now (or a
- * wrong one): refused for reason, with message. */
-static void approval_refused(const char *name, const struct person *p, bool wrong,
-			     const char *reason, const char *message)
-{
-	char mine[16], theirs[16];
-	struct talk t;
-
-	codes_of(p, mine, theirs);
-	if (wrong)
-		ph_wrong_code(p, time(NULL), theirs);
-	ph_assert_refused("alice", reason, ph_login("alice", mine, name, theirs, &t), &t, message);
-}
-
-static void test_approval_empty_answer(void **state)
-{
-	(void)state;
-	approval_refused("", &ph_people[BOB], false, "bad_approver_input",
-			 "approver's name must not be empty");
-}
-
-static void test_approval_self(void **state)
-{
-	(void)state;
-	approval_refused("alice", &ph_people[ALICE], false, "self_approval",
-			 "cannot approve your own");
-}
-
-static void test_approval_not_an_approver(void **state)
-{
-	(void)state;
-	approval_refused("dave", &ph_people[DAVE], false, "not_an_approver", "not an approver");
-}
-
-static void test_approval_wrong_code(void **state)
-{
-	(void)state;
-	approval_refused("bob", &ph_people[BOB], true, "bad_approver_code", "Approval failed");
-}
-
-static void test_approval_code_replayed(void **state)
-{
-	char mine[16], theirs[16], daves[16];
-	struct talk t;
-
-	(void)state;
-	codes_of(&ph_people[BOB], mine, theirs);
-	ph_code_at(&ph_people[DAVE], time(NULL), daves);
-	assert_int_equal(ph_login("alice", mine, "bob", theirs, &t), PAM_SUCCESS);
-	ph_assert_refused("dave", "approver_code_reused",
-			  ph_login("dave", daves, "bob", theirs, &t), &t, "Approval failed");
-}
-
-/* %group: the running user approves through their primary group. */
-static void test_approval_through_group(void **state)
-{
-	const char *me = ph_people[ME].name;
-	struct group *gr = getgrgid(getegid());
-	char extra[512], mine[16], theirs[16];
-	struct talk t;
-
-	(void)state;
-	assert_non_null(gr);
-	assert_int_equal(bg_snprintf(extra, sizeof(extra),
-				     "\"auth\": {" LOCKOUT(100, 900) APPROVAL("\"%%%s\"") "}",
-				     gr->gr_name), BG_OK);
-	ph_reconfigure(extra);
-	codes_of(&ph_people[ME], mine, theirs);
-	assert_int_equal(ph_login("alice", mine, me, theirs, &t), PAM_SUCCESS);
-	ph_assert_last_member("approver", me);
-	/* bob is not in that group (nor in /etc/passwd); dave asks, as
-	 * alice's code of this step is spent. */
-	ph_code_at(&ph_people[DAVE], time(NULL), mine);
-	ph_code_at(&ph_people[BOB], time(NULL), theirs);
-	ph_assert_refused("dave", "not_an_approver", ph_login("dave", mine, "bob", theirs, &t),
-			  &t, "not an approver");
 }
 
 /* ---- refusals at the PAM edge ---- */
@@ -441,96 +334,6 @@ static void test_bad_config_fails_closed(void **state)
 	assert_true(ph_logged("unusable: refusing"));
 	(void)unlink(path);
 	free(path);
-}
-
-/* ---- concurrency ---- */
-
-/* One of the concurrent logins: its exit status says how it went. */
-static void child_login(int ready, int gate, const char *code)
-{
-	struct pam_testcase warm[] = { pam_test(PAMTEST_GETENVLIST, 0) };
-	struct pam_testcase tc[] = { pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS) };
-	struct talk t;
-	char c = 'r';
-
-	/* Without PAM_WRAPPER pam_wrapper does not set itself up again in
-	 * this process (a new /tmp/pam.X each, of which there are only 62)
-	 * but keeps the parent's service files.  The warm-up loads the
-	 * module before the gate, so that only the logins run at once. */
-	unsetenv("PAM_WRAPPER");
-	ph_talk_init(&t, TICKET, WHY, code, NULL, NULL);
-	(void)run_pamtest(SERVICE, "alice", &t.data, warm, NULL);
-	pamtest_free_env(warm[0].case_out.envlist);
-	if (write(ready, &c, 1) != 1)
-		_exit(3);
-	close(ready);
-	/* Everyone starts when the parent closes the other end. */
-	while (read(gate, &c, 1) < 0 && errno == EINTR)
-		;
-	(void)run_pamtest(SERVICE, "alice", &t.data, tc, NULL);
-	/* _exit: pam_wrapper's destructor would remove the parent's
-	 * directory, and cmocka must not go on in a child. */
-	_exit(tc[0].op_rv == PAM_SUCCESS ? 0 : tc[0].op_rv == PAM_AUTH_ERR ? 1 : 2);
-}
-
-/* NPROC children log in with one code at the same moment; their exit
- * statuses counted into n[0..3]. */
-static void concurrent_logins(const char *code, int n[4])
-{
-	int gate[2], ready[2], status, forked;
-	pid_t pids[NPROC];
-	ssize_t got = 1;
-	char c;
-
-	assert_int_equal(pipe(gate), 0);
-	fflush(NULL);
-	for (forked = 0; forked < NPROC && got == 1; forked++) {
-		assert_int_equal(pipe(ready), 0);
-		assert_true((pids[forked] = fork()) >= 0);
-		if (pids[forked] == 0) {
-			close(gate[1]);
-			close(ready[0]);
-			child_login(ready[1], gate[0], code);
-		}
-		close(ready[1]);
-		/* End of file instead of a byte: that child died setting up,
-		 * counted below; the others are let go, not left hanging. */
-		while ((got = read(ready[0], &c, 1)) < 0 && errno == EINTR)
-			;
-		close(ready[0]);
-	}
-	close(gate[0]);
-	close(gate[1]);
-	memset(n, 0, 4 * sizeof(n[0]));
-	while (forked-- > 0) {
-		while (waitpid(pids[forked], &status, 0) < 0)
-			assert_int_equal(errno, EINTR);
-		n[WIFEXITED(status) && WEXITSTATUS(status) < 3 ? WEXITSTATUS(status) : 3]++;
-	}
-}
-
-static void test_concurrent_logins_one_code(void **state)
-{
-	size_t lines, bad, failures;
-	char code[16], why[128];
-	time_t now, until;
-	int n[4];
-
-	(void)state;
-	now = ph_fresh_now();
-	ph_code_at(&ph_people[ALICE], now, code);
-	concurrent_logins(code, n);
-	assert_int_equal(n[0], 1);              /* PAM_SUCCESS */
-	assert_int_equal(n[1], NPROC - 1);      /* PAM_AUTH_ERR */
-	assert_int_equal(n[2] + n[3], 0);
-	ph_state_of("alice", &until, &failures);
-	assert_int_equal(failures, NPROC - 1);
-	assert_int_equal(until, 0);
-	assert_int_equal(ph_count_events("auth", NULL, NULL), NPROC);
-	assert_int_equal(ph_count_events("auth", "success", ""), 1);
-	assert_int_equal(ph_count_events("auth", "failure", "code_reused"), NPROC - 1);
-	assert_int_equal(bg_audit_verify(ph_audit_path, &lines, &bad, why, sizeof(why)), BG_OK);
-	assert_int_equal(lines, NPROC);
 }
 
 /* Runs last: it reads what the whole run logged. */

@@ -2,7 +2,6 @@
  * checked against RFC 6238's vectors and the real oathtool program. */
 #include "config.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,14 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include <sodium.h>
 
 #include "breakglass/totp.h"
+#include "helpers.h"
 
 /* RFC 6238 Appendix B: the SHA-1 seed is the ASCII text "1234567890" x2. */
 static const unsigned char rfc_key[] = "12345678901234567890";
@@ -31,10 +29,7 @@ static int oathtool(const char *b32, unsigned digits, unsigned period,
 {
 	char d[32], s[48], n[48];
 	const char *argv[12];
-	int fds[2], status, i = 0;
-	ssize_t got;
-	size_t len = 0;
-	pid_t pid;
+	int i = 0, r;
 
 	assert_true(snprintf(d, sizeof(d), "--digits=%u", digits) < (int)sizeof(d));
 	assert_true(snprintf(s, sizeof(s), "--time-step-size=%us", period) < (int)sizeof(s));
@@ -49,29 +44,11 @@ static int oathtool(const char *b32, unsigned digits, unsigned period,
 	}
 	argv[i++] = b32;
 	argv[i] = NULL;
-	assert_int_equal(pipe(fds), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		close(fds[0]);
-		close(fds[1]);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	while (len + 1 < outlen &&
-	       ((got = read(fds[0], out + len, outlen - len - 1)) > 0 ||
-		(got < 0 && errno == EINTR)))
-		len += got > 0 ? (size_t)got : 0;
-	close(fds[0]);
-	out[len] = '\0';
+	r = th_run(argv, out, outlen);
 	out[strcspn(out, "\n")] = '\0';
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 127)
+	if (r == 127)
 		return 127;
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(r, 0);
 	assert_int_equal(strlen(out), digits);
 	return 0;
 }

@@ -9,6 +9,10 @@
 #include <sys/types.h>
 
 #include "breakglass/error.h"
+#include "breakglass/safefile.h"
+
+/* The system account (and group) of the recorder and the shipper. */
+#define BG_ACCOUNT "breakglass"
 
 /* Larger files are refused before parsing. */
 #define BG_CONFIG_MAX_BYTES (256 * 1024)
@@ -87,6 +91,13 @@ const char *bg_config_default_path(void);
 BG_WUR int bg_config_load(const char *path, uid_t trusted,
 			  struct bg_config **out, struct bg_config_diags *diags);
 void bg_config_free(struct bg_config *cfg);
+
+/* The checks made on a key or secret file the configuration names: those
+ * of bg_safefile_check, where a service file (the host key and the
+ * storage credentials, which the recorder and shipper read as BG_ACCOUNT)
+ * may also belong to that account. */
+BG_WUR int bg_config_check_file(const char *path, uid_t trusted,
+				bool service_file, struct bg_safefile_why *why);
 
 /* The effective configuration as JSON, secrets in URLs redacted. */
 BG_WUR int bg_config_print(const struct bg_config *cfg, FILE *fp);

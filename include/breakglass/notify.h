@@ -11,7 +11,7 @@
 #include "breakglass/error.h"
 
 /* The account that delivers the queue later; queue files are handed to it. */
-#define BG_SHIPPER_USER "breakglass"
+#define BG_SHIPPER_USER BG_ACCOUNT
 
 /* POST event (one JSON object, len bytes) to the webhook, if one is
  * configured; on any failure queue it.  BG_OK when delivered, queued or

@@ -12,7 +12,7 @@
 #include "breakglass/login.h"
 
 /* The account that reads grants (the recorder's). */
-#define BG_GROUP "breakglass"
+#define BG_GROUP BG_ACCOUNT
 
 /* Write the grant of an authenticated login (new session id, expiry
  * grant.default_minutes from now, never past grant.max_minutes) and audit

@@ -1,0 +1,24 @@
+/* What the two files of test_grant share: the session id used, the
+ * fixture and a group to hand files to. */
+#ifndef BREAKGLASS_TESTS_TEST_GRANT_H
+#define BREAKGLASS_TESTS_TEST_GRANT_H
+
+#include <limits.h>
+#include <sys/types.h>
+
+#define ID "0123456789abcdef0123456789abcdef"
+
+struct fixture {
+	char *dir;
+	char run[PATH_MAX];     /* dir/run: not yet there */
+};
+
+/* The group a root test can hand files to: nogroup, or 65534. */
+gid_t other_gid(void);
+
+/* test_grant_hostile.c: files to read that must be refused, or not. */
+void test_grant_read_hostile_files(void **state);
+void test_grant_large_under_limit_accepted(void **state);
+void test_grant_foreign_owner_refused_as_root(void **state);
+
+#endif
