@@ -26,8 +26,9 @@
 
 LC_ALL=C
 export LC_ALL
-: "${BREAKGLASSCTL:=/tmp/b1/ctl/breakglassctl}"
-: "${TESTS_SRCDIR:=/work/main/tests}"
+: "${TESTS_SRCDIR:=$(cd "$(dirname "$0")" && pwd)}"
+# By hand, outside `make check`: the program of an in-tree build.
+: "${BREAKGLASSCTL:=$TESTS_SRCDIR/../ctl/breakglassctl}"
 : "${TESTS_BUILDDIR:=$TESTS_SRCDIR}"
 . "$TESTS_SRCDIR/lib.sh"
 

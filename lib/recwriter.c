@@ -1,0 +1,494 @@
+/* Writing a session's transcript as signed, chained, encrypted segment
+ * files, byte for byte as docs/FORMAT.md section 7 describes them. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+#include <zstd.h>
+
+#include "breakglass/buf.h"
+#include "breakglass/recwriter.h"
+#include "breakglass/safefile.h"
+#include "breakglass/secret.h"
+
+#define MAGIC "BGSEG\r\n\x1a"
+#define HDR_FIXED 90
+#define SEALED_LEN (32 + crypto_box_SEALBYTES)
+#define RECIPIENT_LEN (BG_KEY_ID_LEN + SEALED_LEN)
+#define SS_HDR crypto_secretstream_xchacha20poly1305_HEADERBYTES
+#define HDR_MAX (HDR_FIXED + RECIPIENT_LEN * BG_RECIPIENTS_MAX + SS_HDR)
+#define ABYTES crypto_secretstream_xchacha20poly1305_ABYTES
+#define REC_HDR 5
+#define SIG_LEN crypto_sign_BYTES
+#define AD_LEN 57
+#define EV_HDR 13
+/* The chunk plaintext, compression byte included, is at most 4 MiB. */
+#define PAYLOAD_MAX (BG_BATCH_MAX - 1)
+#define PIECE_MAX (PAYLOAD_MAX - EV_HDR)
+/* Below this a zstd frame costs more than it saves. */
+#define TINY_BATCH 64
+#define HDR_CTX "BGSEG-v1-header"
+#define REC_CTX "BGSEG-v1-record"
+
+_Static_assert(RECIPIENT_LEN == 96, "recipient entry size");
+_Static_assert(SS_HDR == 24 && ABYTES == 17, "secretstream sizes");
+_Static_assert(crypto_secretstream_xchacha20poly1305_KEYBYTES == 32, "key size");
+_Static_assert(_Alignof(crypto_secretstream_xchacha20poly1305_state) == 1,
+	       "the state may live in a guarded (unaligned) buffer");
+
+struct bg_recwriter {
+	int dirfd, fd;
+	unsigned char session[16];
+	unsigned char host_id[BG_KEY_ID_LEN];
+	struct bg_pubkey auditors[BG_RECIPIENTS_MAX];
+	size_t n_auditors;
+	struct bg_secret *sign_key;     /* our copy of the host's Ed25519 secret */
+	struct bg_secret *key;          /* the session key */
+	struct bg_secret *stream;       /* secretstream state of the open segment */
+	crypto_secretstream_xchacha20poly1305_state *st;        /* in stream */
+	size_t batch_bytes;
+	int level;
+	ZSTD_CCtx *cctx;
+	/* batch[0] is the compression byte, so a raw chunk is encrypted in
+	 * place; the buffers are allocated once at their largest (pages are
+	 * only touched as used) and wiped up to their high-water marks. */
+	unsigned char *batch, *zbuf, *out;
+	size_t batch_len, batch_hw, zbuf_hw, out_hw;
+	uint64_t last_t;
+	uint32_t seg, rec;
+	unsigned char h[BG_HASH_LEN];
+	uint64_t seg_bytes;
+	struct bg_segment_info *closed;
+	size_t n_closed;
+	bool dirty, finished, failed;
+};
+
+static void put_le(unsigned char *p, uint64_t v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static int write_full(int fd, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return BG_EIO;
+		p += k;
+		n -= (size_t)k;
+	}
+	return BG_OK;
+}
+
+static uint64_t wall_us(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || ts.tv_sec < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Create segment w->seg (never over an existing file) and write its
+ * header; h(0) starts the chain. */
+static int open_segment(struct bg_recwriter *w, const unsigned char prev[BG_HASH_LEN])
+{
+	unsigned char hdr[HDR_MAX], *p;
+	crypto_generichash_state hs;
+	char name[32];
+	size_t i, len = HDR_FIXED + RECIPIENT_LEN * w->n_auditors + SS_HDR;
+	int r;
+
+	if ((r = bg_snprintf(name, sizeof(name), "%06" PRIu32 ".bgr", w->seg)) != BG_OK)
+		return r;
+	memcpy(hdr, MAGIC, 8);
+	put_le(hdr + 8, 1, 2);
+	put_le(hdr + 10, 0, 2);
+	memcpy(hdr + 12, w->session, 16);
+	put_le(hdr + 28, w->seg, 4);
+	put_le(hdr + 32, wall_us(), 8);
+	memcpy(hdr + 40, w->host_id, BG_KEY_ID_LEN);
+	memcpy(hdr + 56, prev, BG_HASH_LEN);
+	put_le(hdr + 88, w->n_auditors, 2);
+	for (i = 0, p = hdr + HDR_FIXED; i < w->n_auditors; i++, p += RECIPIENT_LEN) {
+		memcpy(p, w->auditors[i].id, BG_KEY_ID_LEN);
+		if (crypto_box_seal(p + BG_KEY_ID_LEN, bg_secret_data(w->key), 32,
+				    w->auditors[i].pk) != 0)
+			return BG_ECRYPTO;
+	}
+	crypto_secretstream_xchacha20poly1305_init_push(w->st, p, bg_secret_data(w->key));
+	crypto_generichash_init(&hs, NULL, 0, BG_HASH_LEN);
+	crypto_generichash_update(&hs, (const unsigned char *)HDR_CTX, sizeof(HDR_CTX) - 1);
+	crypto_generichash_update(&hs, hdr, len);
+	crypto_generichash_final(&hs, w->h, BG_HASH_LEN);
+
+	w->fd = openat(w->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (w->fd < 0)
+		return errno == EEXIST ? BG_EUNSAFE : BG_EIO;
+	/* The directory entry must survive a crash as well as the data. */
+	if ((r = write_full(w->fd, hdr, len)) != BG_OK || fsync(w->dirfd) != 0)
+		return r != BG_OK ? r : BG_EIO;
+	w->seg_bytes = len;
+	w->rec = 0;
+	return BG_OK;
+}
+
+/* The pending batch as chunk plaintext: zstd unless tiny or no smaller. */
+static const unsigned char *chunk_plain(struct bg_recwriter *w, size_t *len)
+{
+	size_t z, n = w->batch_len - 1;
+
+	w->batch[0] = 0;
+	*len = w->batch_len;
+	if (n < TINY_BATCH)
+		return w->batch;
+	z = ZSTD_compressCCtx(w->cctx, w->zbuf + 1, ZSTD_COMPRESSBOUND(PAYLOAD_MAX),
+			      w->batch + 1, n, w->level);
+	/* A failed or useless compression still leaves a valid raw chunk. */
+	if (ZSTD_isError(z) || z >= n)
+		return w->batch;
+	w->zbuf[0] = 1;
+	*len = z + 1;
+	if (*len > w->zbuf_hw)
+		w->zbuf_hw = *len;
+	return w->zbuf;
+}
+
+/* Write the pending batch as the next record of kind, then start an
+ * empty batch.  Any failure leaves the file unusable: fail for good. */
+static int write_record(struct bg_recwriter *w, unsigned kind)
+{
+	static const unsigned char tags[4] = {
+		0, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE,
+		crypto_secretstream_xchacha20poly1305_TAG_PUSH,
+		crypto_secretstream_xchacha20poly1305_TAG_FINAL,
+	};
+	unsigned char ad[AD_LEN], msg[sizeof(REC_CTX) - 1 + BG_HASH_LEN];
+	unsigned long long clen;
+	crypto_generichash_state hs;
+	const unsigned char *plain;
+	size_t plen, total;
+	int r;
+
+	if (w->rec == UINT32_MAX)
+		return BG_ETOOBIG;
+	plain = chunk_plain(w, &plen);
+	memcpy(ad, w->session, 16);
+	put_le(ad + 16, w->seg, 4);
+	put_le(ad + 20, w->rec + 1, 4);
+	ad[24] = (unsigned char)kind;
+	memcpy(ad + 25, w->h, BG_HASH_LEN);
+	if (crypto_secretstream_xchacha20poly1305_push(w->st, w->out + REC_HDR, &clen,
+						       plain, plen, ad, AD_LEN, tags[kind]) != 0)
+		return BG_ECRYPTO;
+	w->out[0] = (unsigned char)kind;
+	put_le(w->out + 1, clen, 4);
+	crypto_generichash_init(&hs, NULL, 0, BG_HASH_LEN);
+	crypto_generichash_update(&hs, w->h, BG_HASH_LEN);
+	crypto_generichash_update(&hs, w->out, REC_HDR + clen);
+	crypto_generichash_final(&hs, w->h, BG_HASH_LEN);
+	memcpy(msg, REC_CTX, sizeof(REC_CTX) - 1);
+	memcpy(msg + sizeof(REC_CTX) - 1, w->h, BG_HASH_LEN);
+	if (crypto_sign_detached(w->out + REC_HDR + clen, NULL, msg, sizeof(msg),
+				 bg_secret_data(w->sign_key)) != 0)
+		return BG_ECRYPTO;
+	total = REC_HDR + (size_t)clen + SIG_LEN;
+	if (total > w->out_hw)
+		w->out_hw = total;
+	if ((r = write_full(w->fd, w->out, total)) != BG_OK)
+		return r;
+	w->rec++;
+	w->seg_bytes += total;
+	w->dirty = true;
+	w->batch_len = 1;
+	return BG_OK;
+}
+
+/* Add one event that fits a batch (len <= PIECE_MAX). */
+static int append(struct bg_recwriter *w, unsigned type, uint64_t t, const void *data,
+		  size_t len)
+{
+	unsigned char *p;
+	int r;
+
+	if (w->batch_len + EV_HDR + len > BG_BATCH_MAX &&
+	    (r = write_record(w, 1)) != BG_OK)
+		return r;
+	p = w->batch + w->batch_len;
+	p[0] = (unsigned char)type;
+	put_le(p + 1, t, 8);
+	put_le(p + 9, len, 4);
+	if (len > 0)
+		memcpy(p + EV_HDR, data, len);
+	w->batch_len += EV_HDR + len;
+	if (w->batch_len > w->batch_hw)
+		w->batch_hw = w->batch_len;
+	if (w->batch_len - 1 >= w->batch_bytes)
+		return write_record(w, 1);
+	return BG_OK;
+}
+
+/* Any object RFC 8259 allows (big numbers, \u0000 included), so that a
+ * decoder built on another JSON library agrees; duplicates are refused
+ * as everywhere in docs/FORMAT.md. */
+static bool meta_ok(const void *data, size_t len)
+{
+	json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL |
+				JSON_DECODE_INT_AS_REAL, NULL);
+	bool ok = json_is_object(j);
+
+	json_decref(j);
+	return ok;
+}
+
+int bg_recwriter_event(struct bg_recwriter *w, enum bg_event_type type,
+		       uint64_t t_us, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	int r;
+
+	if (w->failed)
+		return BG_EIO;
+	if (w->finished || t_us < w->last_t || (data == NULL && len > 0))
+		return BG_EINVAL;
+	switch (type) {
+	case BG_EV_OUT:
+	case BG_EV_IN:
+		break;
+	case BG_EV_IN_REDACTED:
+	case BG_EV_RESIZE:
+		if (len != 4)
+			return BG_EINVAL;
+		break;
+	case BG_EV_META:
+		if (len > PIECE_MAX)
+			return BG_ETOOBIG;
+		if (!meta_ok(data, len))
+			return BG_EINVAL;
+		break;
+	default:
+		return BG_EINVAL;
+	}
+	/* Splitting keeps every event inside one chunk. */
+	do {
+		size_t piece = len < PIECE_MAX ? len : PIECE_MAX;
+
+		if ((r = append(w, type, t_us, p, piece)) != BG_OK) {
+			w->failed = true;
+			return r;
+		}
+		p += piece;
+		len -= piece;
+	} while (len > 0);
+	w->last_t = t_us;
+	return BG_OK;
+}
+
+int bg_recwriter_flush(struct bg_recwriter *w)
+{
+	int r;
+
+	if (w->failed)
+		return BG_EIO;
+	if (w->finished)
+		return BG_OK;
+	if (w->batch_len > 1 && (r = write_record(w, 1)) != BG_OK) {
+		w->failed = true;
+		return r;
+	}
+	/* Records written because a batch filled up are synced here too. */
+	if (w->dirty && fdatasync(w->fd) != 0) {
+		w->failed = true;
+		return BG_EIO;
+	}
+	w->dirty = false;
+	return BG_OK;
+}
+
+/* Write the end record of kind (with the pending events), sync, close,
+ * and remember the segment for the manifest. */
+static int end_segment(struct bg_recwriter *w, unsigned kind)
+{
+	struct bg_segment_info *c;
+	int r;
+
+	if ((r = write_record(w, kind)) != BG_OK)
+		return r;
+	if (fdatasync(w->fd) != 0 || close(w->fd) != 0) {
+		w->fd = -1;
+		return BG_EIO;
+	}
+	w->fd = -1;
+	w->dirty = false;
+	if ((c = realloc(w->closed, (w->n_closed + 1) * sizeof(*c))) == NULL)
+		return BG_ENOMEM;
+	w->closed = c;
+	c += w->n_closed++;
+	c->n = w->seg;
+	memcpy(c->hash, w->h, BG_HASH_LEN);
+	c->bytes = w->seg_bytes;
+	return BG_OK;
+}
+
+int bg_recwriter_next_segment(struct bg_recwriter *w)
+{
+	int r;
+
+	if (w->failed)
+		return BG_EIO;
+	if (w->finished)
+		return BG_EINVAL;
+	if (w->seg == UINT32_MAX)
+		return BG_ETOOBIG;
+	if ((r = end_segment(w, 2)) == BG_OK) {
+		w->seg++;
+		r = open_segment(w, w->h);
+	}
+	if (r != BG_OK)
+		w->failed = true;
+	return r;
+}
+
+int bg_recwriter_finish(struct bg_recwriter *w)
+{
+	int r;
+
+	if (w->failed)
+		return BG_EIO;
+	if (w->finished)
+		return BG_EINVAL;
+	if ((r = end_segment(w, 3)) != BG_OK) {
+		w->failed = true;
+		return r;
+	}
+	w->finished = true;
+	return BG_OK;
+}
+
+const struct bg_segment_info *bg_recwriter_closed(const struct bg_recwriter *w, size_t *n)
+{
+	*n = w->n_closed;
+	return w->closed;
+}
+
+uint64_t bg_recwriter_segment_bytes(const struct bg_recwriter *w)
+{
+	return w->seg_bytes;
+}
+
+static void wipe_free(unsigned char *p, size_t used)
+{
+	if (p == NULL)
+		return;
+	sodium_memzero(p, used);
+	free(p);
+}
+
+void bg_recwriter_free(struct bg_recwriter *w)
+{
+	if (w == NULL)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->dirfd >= 0)
+		close(w->dirfd);
+	ZSTD_freeCCtx(w->cctx);
+	wipe_free(w->batch, w->batch_hw);
+	wipe_free(w->zbuf, w->zbuf_hw);
+	wipe_free(w->out, w->out_hw);
+	bg_secret_free(w->sign_key);
+	bg_secret_free(w->key);
+	bg_secret_free(w->stream);
+	free(w->closed);
+	free(w);
+}
+
+static int check_opts(const struct bg_recwriter_opts *o)
+{
+	size_t i, j;
+
+	if (o == NULL || o->dir == NULL || o->session == NULL || o->host == NULL ||
+	    o->host->pub.type != BG_KEY_HOST || o->host->sk == NULL ||
+	    bg_secret_len(o->host->sk) != crypto_sign_SECRETKEYBYTES ||
+	    o->auditors == NULL || o->n_auditors < 1 || o->n_auditors > BG_RECIPIENTS_MAX ||
+	    o->batch_bytes < 1 || o->batch_bytes > BG_BATCH_MAX ||
+	    o->zstd_level < ZSTD_minCLevel() || o->zstd_level > ZSTD_maxCLevel())
+		return BG_EINVAL;
+	/* The same auditor twice is a configuration mistake, not a backup. */
+	for (i = 0; i < o->n_auditors; i++) {
+		if (o->auditors[i].type != BG_KEY_AUDITOR)
+			return BG_EINVAL;
+		for (j = 0; j < i; j++)
+			if (memcmp(o->auditors[i].id, o->auditors[j].id, BG_KEY_ID_LEN) == 0)
+				return BG_EINVAL;
+	}
+	return BG_OK;
+}
+
+int bg_recwriter_open(const struct bg_recwriter_opts *o, struct bg_recwriter **out)
+{
+	static const unsigned char zeros[BG_HASH_LEN];
+	struct bg_recwriter *w;
+	int r;
+
+	*out = NULL;
+	if ((r = check_opts(o)) != BG_OK)
+		return r;
+	if (sodium_init() < 0)
+		return BG_ECRYPTO;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return BG_ENOMEM;
+	w->dirfd = w->fd = -1;
+	memcpy(w->session, o->session, 16);
+	memcpy(w->host_id, o->host->pub.id, BG_KEY_ID_LEN);
+	memcpy(w->auditors, o->auditors, o->n_auditors * sizeof(*o->auditors));
+	w->n_auditors = o->n_auditors;
+	w->batch_bytes = o->batch_bytes;
+	w->level = o->zstd_level;
+	w->batch_len = 1;
+	if ((r = bg_secret_new(crypto_sign_SECRETKEYBYTES, &w->sign_key)) != BG_OK ||
+	    (r = bg_secret_set(w->sign_key, bg_secret_data(o->host->sk),
+			       crypto_sign_SECRETKEYBYTES)) != BG_OK ||
+	    (r = bg_secret_new(32, &w->key)) != BG_OK ||
+	    (r = bg_secret_new(sizeof(crypto_secretstream_xchacha20poly1305_state),
+			       &w->stream)) != BG_OK)
+		goto out;
+	randombytes_buf(bg_secret_data(w->key), 32);
+	w->st = (crypto_secretstream_xchacha20poly1305_state *)bg_secret_data(w->stream);
+	r = BG_ENOMEM;
+	if ((w->cctx = ZSTD_createCCtx()) == NULL ||
+	    (w->batch = malloc(BG_BATCH_MAX)) == NULL ||
+	    (w->zbuf = malloc(1 + ZSTD_COMPRESSBOUND(PAYLOAD_MAX))) == NULL ||
+	    (w->out = malloc(REC_HDR + BG_BATCH_MAX + ABYTES + SIG_LEN)) == NULL)
+		goto out;
+	if ((r = bg_safefile_mkdir(o->dir, 0700, (gid_t)-1)) != BG_OK)
+		goto out;
+	w->dirfd = open(o->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (w->dirfd < 0) {
+		r = errno == ENOENT ? BG_ENOENT : BG_EUNSAFE;
+		goto out;
+	}
+	r = open_segment(w, zeros);
+out:
+	if (r != BG_OK) {
+		bg_recwriter_free(w);
+		return r;
+	}
+	*out = w;
+	return BG_OK;
+}
