@@ -16,29 +16,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
 #include <sodium.h>
 #include <zstd.h>
 
-#include "breakglass/buf.h"
+#include "breakglass/recformat.h"
 #include "breakglass/recreader.h"
 #include "breakglass/secret.h"
 #include "breakglass/text.h"
 
-#define MAGIC "BGSEG\r\n\x1a"
-#define HDR_FIXED 90
-#define SEALED_LEN (32 + crypto_box_SEALBYTES)
-#define RECIPIENT_LEN (BG_KEY_ID_LEN + SEALED_LEN)
-#define SS_HDR crypto_secretstream_xchacha20poly1305_HEADERBYTES
-#define HDR_MAX (HDR_FIXED + RECIPIENT_LEN * BG_RECIPIENTS_MAX + SS_HDR)
-#define ABYTES crypto_secretstream_xchacha20poly1305_ABYTES
-#define SIG_LEN crypto_sign_BYTES
-#define L_MIN (1 + ABYTES)
-#define L_MAX (BG_BATCH_MAX + ABYTES)
-#define AD_LEN 57
-#define EV_HDR 13
-#define HDR_CTX "BGSEG-v1-header"
-#define REC_CTX "BGSEG-v1-record"
 /* read_record: a record was read; the callback asked to stop. */
 #define MORE 1
 #define STOPPED 2
@@ -49,7 +34,7 @@ struct reader {
 	void *ctx;
 	DIR *dir;
 	unsigned char session[16];
-	unsigned char hdr[HDR_MAX];
+	unsigned char hdr[BG_SEG_HDR_MAX];
 	size_t hlen;
 	unsigned char h[BG_HASH_LEN];           /* h(i) of the last record read */
 	unsigned char end[BG_HASH_LEN];         /* end hash of the previous segment */
@@ -65,23 +50,6 @@ struct reader {
 	char *why;
 	size_t whylen;
 };
-
-static uint64_t get_le(const unsigned char *p, size_t n)
-{
-	uint64_t v = 0;
-
-	while (n-- > 0)
-		v = v << 8 | p[n];
-	return v;
-}
-
-static void put_le32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
 
 static void say(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct reader *r, const char *fmt, ...)
@@ -112,35 +80,16 @@ static int bad(struct reader *r, const char *what, ...)
 	return BG_EINTEGRITY;
 }
 
-/* Bytes read, short only at the end of the file; -1 on an error. */
-static ssize_t read_full(int fd, unsigned char *p, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t k = read(fd, p + got, n - got);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -1;
-		if (k == 0)
-			break;
-		got += (size_t)k;
-	}
-	return (ssize_t)got;
-}
-
 /* The session key and stream of this segment, once its header is known
  * to be genuine (its first record's signature verified). */
 static int open_key(struct reader *r)
 {
 	const struct bg_keypair *a = r->o->auditor;
-	size_t i, n = get_le(r->hdr + 88, 2);
-	const unsigned char *e = r->hdr + HDR_FIXED;
+	size_t i, n = bg_recformat_get_le(r->hdr + 88, 2);
+	const unsigned char *e = r->hdr + BG_SEG_HDR_FIXED;
 
 	for (i = 0; i < n && memcmp(e, a->pub.id, BG_KEY_ID_LEN) != 0; i++)
-		e += RECIPIENT_LEN;
+		e += BG_SEG_RECIPIENT_LEN;
 	if (i == n) {
 		if (r->recipient_seen)
 			return bad(r, "no recipient entry for the auditor key");
@@ -150,27 +99,14 @@ static int open_key(struct reader *r)
 		return BG_OK;
 	}
 	r->recipient_seen = true;
-	if (crypto_box_seal_open(bg_secret_data(r->key), e + BG_KEY_ID_LEN, SEALED_LEN,
+	if (crypto_box_seal_open(bg_secret_data(r->key), e + BG_KEY_ID_LEN, BG_SEG_SEALED_LEN,
 				 a->pub.pk, bg_secret_data(a->sk)) != 0)
 		return bad(r, "the sealed session key does not open");
-	if (crypto_secretstream_xchacha20poly1305_init_pull(r->st, r->hdr + r->hlen - SS_HDR,
+	if (crypto_secretstream_xchacha20poly1305_init_pull(r->st, r->hdr + r->hlen - BG_SEG_SS_HDR,
 							    bg_secret_data(r->key)) != 0)
 		return bad(r, "bad secretstream header");
 	r->keyed = true;
 	return BG_OK;
-}
-
-/* Any object RFC 8259 allows (big numbers, \u0000 included), so that a
- * decoder built on another JSON library agrees; duplicates are refused
- * as everywhere in docs/FORMAT.md. */
-static bool meta_ok(const unsigned char *data, size_t len)
-{
-	json_t *j = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL |
-				JSON_DECODE_INT_AS_REAL, NULL);
-	bool ok = json_is_object(j);
-
-	json_decref(j);
-	return ok;
 }
 
 /* Check every event of the batch, then hand them out: nothing of a
@@ -178,31 +114,32 @@ static bool meta_ok(const unsigned char *data, size_t len)
 static int events(struct reader *r, const unsigned char *p, size_t n)
 {
 	struct bg_event ev;
-	uint64_t t = r->last_t;
+	uint64_t t = r->last_t, et;
 	size_t off, len;
 	unsigned type;
 
-	for (off = 0; off < n; off += EV_HDR + len) {
-		if (n - off < EV_HDR || (len = get_le(p + off + 9, 4)) > n - off - EV_HDR)
+	for (off = 0; off < n; off += BG_SEG_EV_HDR + len) {
+		if (n - off < BG_SEG_EV_HDR)
 			return bad(r, "an event runs past its batch");
-		type = p[off];
+		bg_recformat_event_get(p + off, &type, &et, &len);
+		if (len > n - off - BG_SEG_EV_HDR)
+			return bad(r, "an event runs past its batch");
 		if (type < BG_EV_OUT || type > BG_EV_META)
 			return bad(r, "unknown event type %u", type);
 		if ((type == BG_EV_IN_REDACTED || type == BG_EV_RESIZE) && len != 4)
 			return bad(r, "wrong data length for event type %u", type);
-		if (get_le(p + off + 1, 8) < t)
+		if (et < t)
 			return bad(r, "time goes backwards");
-		t = get_le(p + off + 1, 8);
-		if (type == BG_EV_META && !meta_ok(p + off + EV_HDR, len))
+		t = et;
+		if (type == BG_EV_META && !bg_recformat_meta_ok(p + off + BG_SEG_EV_HDR, len))
 			return bad(r, "meta event is not a JSON object");
 	}
 	r->last_t = t;
-	for (off = 0; r->fn != NULL && off < n; off += EV_HDR + ev.len) {
-		ev.type = (enum bg_event_type)p[off];
-		ev.t_us = get_le(p + off + 1, 8);
+	for (off = 0; r->fn != NULL && off < n; off += BG_SEG_EV_HDR + ev.len) {
+		bg_recformat_event_get(p + off, &type, &ev.t_us, &ev.len);
+		ev.type = (enum bg_event_type)type;
 		ev.segment = r->seg;
-		ev.len = get_le(p + off + 9, 4);
-		ev.data = p + off + EV_HDR;
+		ev.data = p + off + BG_SEG_EV_HDR;
 		if (r->fn(r->ctx, &ev) != 0)
 			return STOPPED;
 	}
@@ -213,98 +150,67 @@ static int events(struct reader *r, const unsigned char *p, size_t n)
 static int open_record(struct reader *r, unsigned kind, const unsigned char *ct, size_t clen,
 		       const unsigned char hprev[BG_HASH_LEN])
 {
-	static const unsigned char tags[4] = {
-		0, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE,
-		crypto_secretstream_xchacha20poly1305_TAG_PUSH,
-		crypto_secretstream_xchacha20poly1305_TAG_FINAL,
-	};
-	unsigned char ad[AD_LEN], tag;
+	unsigned char ad[BG_SEG_AD_LEN], tag;
 	unsigned long long plen;
-	unsigned long long size;
-	const unsigned char *z;
-	size_t zlen, d;
+	const unsigned char *ev;
+	char why[64];
+	size_t n;
 	int rc;
 
 	if (!r->keyed && (rc = open_key(r)) != BG_OK)
 		return rc;
 	if (!r->decrypt)
 		return BG_OK;
-	memcpy(ad, r->session, 16);
-	put_le32(ad + 16, r->seg);
-	put_le32(ad + 20, r->rec);
-	ad[24] = (unsigned char)kind;
-	memcpy(ad + 25, hprev, BG_HASH_LEN);
-	if (clen - ABYTES > r->plain_hw)
-		r->plain_hw = clen - ABYTES;
+	bg_recformat_ad(ad, r->session, r->seg, r->rec, kind, hprev);
+	if (clen - BG_SEG_ABYTES > r->plain_hw)
+		r->plain_hw = clen - BG_SEG_ABYTES;
 	if (crypto_secretstream_xchacha20poly1305_pull(r->st, r->plain, &plen, &tag,
-						       ct, clen, ad, AD_LEN) != 0)
+						       ct, clen, ad, BG_SEG_AD_LEN) != 0)
 		return bad(r, "does not decrypt");
-	if (tag != tags[kind])
+	if (tag != bg_recformat_tag(kind))
 		return bad(r, "the stream tag does not match the kind");
-	if (plen < 1)
-		return bad(r, "empty chunk");
-	if (r->plain[0] == 0)
-		return events(r, r->plain + 1, plen - 1);
-	if (r->plain[0] != 1)
-		return bad(r, "unknown compression %u", r->plain[0]);
-	z = r->plain + 1;
-	zlen = plen - 1;
-	/* One real frame that states its size: no skippable or trailing
-	 * frames, nothing larger than a batch. */
-	if (zlen < 4 || get_le(z, 4) != ZSTD_MAGICNUMBER ||
-	    ZSTD_findFrameCompressedSize(z, zlen) != zlen)
-		return bad(r, "not a single zstd frame");
-	size = ZSTD_getFrameContentSize(z, zlen);
-	if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR ||
-	    size > BG_BATCH_MAX)
-		return bad(r, "zstd frame of unknown or too large size");
-	if (size > r->dec_hw)
-		r->dec_hw = size;
-	d = ZSTD_decompressDCtx(r->dctx, r->dec, size, z, zlen);
-	if (ZSTD_isError(d) || d != size)
-		return bad(r, "invalid zstd frame");
-	return events(r, r->dec, d);
+	if (bg_recformat_unchunk(r->dctx, r->plain, (size_t)plen, r->dec, &r->dec_hw, &ev, &n,
+				 why, sizeof(why)) != BG_OK)
+		return bad(r, "%s", why);
+	return events(r, ev, n);
 }
 
 static int read_header(struct reader *r, int fd)
 {
 	static const unsigned char zeros[BG_HASH_LEN];
 	const unsigned char *prev = r->seg == 0 ? zeros : r->end;
-	crypto_generichash_state hs;
-	size_t n;
+	struct bg_seg_header h;
 	ssize_t k;
 
-	if ((k = read_full(fd, r->hdr, HDR_FIXED)) < 0)
+	if ((k = bg_recformat_read_full(fd, r->hdr, BG_SEG_HDR_FIXED)) < 0)
 		return BG_EIO;
-	if ((size_t)k < HDR_FIXED)
+	if ((size_t)k < BG_SEG_HDR_FIXED)
 		return bad(r, "header cut short");
-	if (memcmp(r->hdr, MAGIC, 8) != 0)
+	bg_recformat_header_get(r->hdr, &h);
+	if (!h.magic_ok)
 		return bad(r, "bad magic");
-	if (get_le(r->hdr + 8, 2) != 1 || get_le(r->hdr + 10, 2) != 0)
+	if (h.version != 1 || h.flags != 0)
 		return bad(r, "unknown version or flags");
-	if (memcmp(r->hdr + 12, r->session, 16) != 0)
+	if (memcmp(h.session, r->session, 16) != 0)
 		return bad(r, "session id is not the directory's");
-	if (get_le(r->hdr + 28, 4) != r->seg)
-		return bad(r, "the header names segment %06" PRIu64, get_le(r->hdr + 28, 4));
-	if (memcmp(r->hdr + 40, r->o->host->id, BG_KEY_ID_LEN) != 0)
+	if (h.seg != r->seg)
+		return bad(r, "the header names segment %06" PRIu32, h.seg);
+	if (memcmp(h.host_id, r->o->host->id, BG_KEY_ID_LEN) != 0)
 		return bad(r, "signed by another host key");
-	n = get_le(r->hdr + 88, 2);
-	if (n < 1 || n > BG_RECIPIENTS_MAX)
-		return bad(r, "%zu recipients", n);
-	if (memcmp(r->hdr + 56, prev, BG_HASH_LEN) != 0) {
+	if (h.n_recipients < 1 || h.n_recipients > BG_RECIPIENTS_MAX)
+		return bad(r, "%u recipients", (unsigned)h.n_recipients);
+	if (memcmp(h.prev, prev, BG_HASH_LEN) != 0) {
 		if (r->seg == 0)
 			return bad(r, "prev is not zero");
 		return bad(r, "prev does not match segment %06" PRIu32, r->seg - 1);
 	}
-	r->hlen = HDR_FIXED + RECIPIENT_LEN * n + SS_HDR;
-	if ((k = read_full(fd, r->hdr + HDR_FIXED, r->hlen - HDR_FIXED)) < 0)
+	r->hlen = bg_recformat_header_len(h.n_recipients);
+	k = bg_recformat_read_full(fd, r->hdr + BG_SEG_HDR_FIXED, r->hlen - BG_SEG_HDR_FIXED);
+	if (k < 0)
 		return BG_EIO;
-	if ((size_t)k < r->hlen - HDR_FIXED)
+	if ((size_t)k < r->hlen - BG_SEG_HDR_FIXED)
 		return bad(r, "header cut short");
-	crypto_generichash_init(&hs, NULL, 0, BG_HASH_LEN);
-	crypto_generichash_update(&hs, (const unsigned char *)HDR_CTX, sizeof(HDR_CTX) - 1);
-	crypto_generichash_update(&hs, r->hdr, r->hlen);
-	crypto_generichash_final(&hs, r->h, BG_HASH_LEN);
+	bg_recformat_h0(r->hdr, r->hlen, r->h);
 	return BG_OK;
 }
 
@@ -312,43 +218,36 @@ static int read_header(struct reader *r, int fd)
  * 0 at the end of the file, MORE after a record, STOPPED, or an error. */
 static int read_record(struct reader *r, int fd, bool last)
 {
-	unsigned char rh[5], hprev[BG_HASH_LEN], msg[sizeof(REC_CTX) - 1 + BG_HASH_LEN];
-	crypto_generichash_state hs;
+	unsigned char rh[BG_SEG_REC_HDR], hprev[BG_HASH_LEN];
 	unsigned kind;
 	size_t len;
 	ssize_t k;
 	int rc;
 
-	if ((k = read_full(fd, rh, sizeof(rh))) <= 0)
+	if ((k = bg_recformat_read_full(fd, rh, sizeof(rh))) <= 0)
 		return (int)k == 0 ? 0 : BG_EIO;
 	r->rec++;
-	if (r->last_kind >= 2)
+	if (r->last_kind >= BG_SEG_END_SEGMENT)
 		return bad(r, "a record after the end record");
 	if ((size_t)k < sizeof(rh))
 		return bad(r, "cut short");
 	kind = rh[0];
-	len = get_le(rh + 1, 4);
-	if (kind < 1 || kind > 3)
+	len = bg_recformat_get_le(rh + 1, 4);
+	if (kind < BG_SEG_DATA || kind > BG_SEG_END_SESSION)
 		return bad(r, "unknown kind %u", kind);
-	if (len < L_MIN || len > L_MAX)
+	if (len < BG_SEG_L_MIN || len > BG_SEG_L_MAX)
 		return bad(r, "length %zu out of range", len);
-	if (kind == 3 && !last)
+	if (kind == BG_SEG_END_SESSION && !last)
 		return bad(r, "end of session before the last segment");
-	if (len + SIG_LEN > r->buf_hw)
-		r->buf_hw = len + SIG_LEN;
-	if ((k = read_full(fd, r->buf, len + SIG_LEN)) < 0)
+	if (len + BG_SEG_SIG_LEN > r->buf_hw)
+		r->buf_hw = len + BG_SEG_SIG_LEN;
+	if ((k = bg_recformat_read_full(fd, r->buf, len + BG_SEG_SIG_LEN)) < 0)
 		return BG_EIO;
-	if ((size_t)k < len + SIG_LEN)
+	if ((size_t)k < len + BG_SEG_SIG_LEN)
 		return bad(r, "cut short");
 	memcpy(hprev, r->h, BG_HASH_LEN);
-	crypto_generichash_init(&hs, NULL, 0, BG_HASH_LEN);
-	crypto_generichash_update(&hs, hprev, BG_HASH_LEN);
-	crypto_generichash_update(&hs, rh, sizeof(rh));
-	crypto_generichash_update(&hs, r->buf, len);
-	crypto_generichash_final(&hs, r->h, BG_HASH_LEN);
-	memcpy(msg, REC_CTX, sizeof(REC_CTX) - 1);
-	memcpy(msg + sizeof(REC_CTX) - 1, r->h, BG_HASH_LEN);
-	if (crypto_sign_verify_detached(r->buf + len, msg, sizeof(msg), r->o->host->pk) != 0)
+	bg_recformat_chain(hprev, rh, r->buf, len, r->h);
+	if (!bg_recformat_verify(r->h, r->o->host->pk, r->buf + len))
 		return bad(r, "bad signature");
 	r->last_kind = kind;
 	if (r->decrypt && (rc = open_record(r, kind, r->buf, len, hprev)) != BG_OK)
@@ -358,7 +257,7 @@ static int read_record(struct reader *r, int fd, bool last)
 
 static int read_segment(struct reader *r, uint32_t seg, bool last)
 {
-	char name[32];
+	char name[BG_SEG_NAME_MAX];
 	struct stat st;
 	int fd, rc;
 
@@ -366,7 +265,7 @@ static int read_segment(struct reader *r, uint32_t seg, bool last)
 	r->rec = 0;
 	r->last_kind = 0;
 	r->keyed = false;
-	if ((rc = bg_snprintf(name, sizeof(name), "%06" PRIu32 ".bgr", seg)) != BG_OK)
+	if ((rc = bg_recformat_segment_name(name, sizeof(name), seg)) != BG_OK)
 		return rc;
 	fd = openat(dirfd(r->dir), name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
@@ -380,27 +279,10 @@ static int read_segment(struct reader *r, uint32_t seg, bool last)
 			;
 	close(fd);
 	r->rec = 0;
-	if (rc == BG_OK && !last && r->last_kind != 2)
+	if (rc == BG_OK && !last && r->last_kind != BG_SEG_END_SEGMENT)
 		rc = bad(r, "does not end with an end-of-segment record");
 	memcpy(r->end, r->h, BG_HASH_LEN);
 	return rc;
-}
-
-/* A segment name: the number as printed with %06u, then ".bgr". */
-static bool segment_name(const char *s, size_t len, uint32_t *n)
-{
-	size_t i, digits = len - 4;
-	uint64_t v = 0;
-
-	if (len < 10 || digits > 10 || (digits > 6 && s[0] == '0'))
-		return false;
-	for (i = 0; i < digits; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	*n = (uint32_t)v;
-	return v <= UINT32_MAX;
 }
 
 /* How many segments there are: names are canonical, so *count distinct
@@ -418,7 +300,7 @@ static int list_segments(struct reader *r, uint32_t *count)
 		len = strlen(de->d_name);
 		if (len < 4 || memcmp(de->d_name + len - 4, ".bgr", 4) != 0)
 			continue;
-		if (!segment_name(de->d_name, len, &num)) {
+		if (!bg_recformat_segment_number(de->d_name, len, &num)) {
 			bg_text_quote(de->d_name, 40, q, sizeof(q));
 			say(r, "%s is not a segment file name", q);
 			return BG_EINTEGRITY;
@@ -433,9 +315,9 @@ static int list_segments(struct reader *r, uint32_t *count)
 		return BG_OK;
 	}
 	for (r->seg = 0; r->seg < top; r->seg++) {
-		char name[32];
+		char name[BG_SEG_NAME_MAX];
 
-		if (bg_snprintf(name, sizeof(name), "%06" PRIu32 ".bgr", r->seg) != BG_OK ||
+		if (bg_recformat_segment_name(name, sizeof(name), r->seg) != BG_OK ||
 		    fstatat(dirfd(r->dir), name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			break;
 	}
@@ -464,13 +346,6 @@ static int open_dir(struct reader *r)
 	return rc;
 }
 
-static void wipe_free(unsigned char *p, size_t used)
-{
-	if (p != NULL)
-		sodium_memzero(p, used);
-	free(p);
-}
-
 static int run(struct reader *r, enum bg_verdict *verdict)
 {
 	uint32_t i, count;
@@ -488,7 +363,7 @@ static int run(struct reader *r, enum bg_verdict *verdict)
 	}
 	if (rc != BG_OK)
 		return rc;
-	*verdict = r->last_kind == 3 ? BG_VERDICT_COMPLETE : BG_VERDICT_TRUNCATED;
+	*verdict = r->last_kind == BG_SEG_END_SESSION ? BG_VERDICT_COMPLETE : BG_VERDICT_TRUNCATED;
 	if (r->not_recipient) {
 		say(r, "not a recipient of this session");
 		return BG_EAUTH;
@@ -516,10 +391,10 @@ int bg_recreader_run(const struct bg_recreader_opts *o, bg_event_fn *fn, void *c
 	if (sodium_init() < 0)
 		return BG_ECRYPTO;
 	r.decrypt = o->auditor != NULL;
-	if ((r.buf = malloc(L_MAX + SIG_LEN)) == NULL)
+	if ((r.buf = malloc(BG_SEG_L_MAX + BG_SEG_SIG_LEN)) == NULL)
 		goto out;
 	if (r.decrypt &&
-	    ((r.plain = malloc(L_MAX - ABYTES)) == NULL || (r.dec = malloc(BG_BATCH_MAX)) == NULL ||
+	    ((r.plain = malloc(BG_BATCH_MAX)) == NULL || (r.dec = malloc(BG_BATCH_MAX)) == NULL ||
 	     (r.dctx = ZSTD_createDCtx()) == NULL ||
 	     bg_secret_new(32, &r.key) != BG_OK ||
 	     bg_secret_new(sizeof(crypto_secretstream_xchacha20poly1305_state), &r.stream) != BG_OK))
@@ -534,9 +409,9 @@ int bg_recreader_run(const struct bg_recreader_opts *o, bg_event_fn *fn, void *c
 out:
 	if (r.dir != NULL)
 		closedir(r.dir);
-	wipe_free(r.buf, r.buf_hw);
-	wipe_free(r.plain, r.plain_hw);
-	wipe_free(r.dec, r.dec_hw);
+	bg_recformat_wipe_free(r.buf, r.buf_hw);
+	bg_recformat_wipe_free(r.plain, r.plain_hw);
+	bg_recformat_wipe_free(r.dec, r.dec_hw);
 	ZSTD_freeDCtx(r.dctx);
 	bg_secret_free(r.key);
 	bg_secret_free(r.stream);

@@ -4,44 +4,26 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
 #include <sodium.h>
 #include <zstd.h>
 
-#include "breakglass/buf.h"
+#include "breakglass/recformat.h"
 #include "breakglass/recwriter.h"
 #include "breakglass/safefile.h"
 #include "breakglass/secret.h"
 
-#define MAGIC "BGSEG\r\n\x1a"
-#define HDR_FIXED 90
-#define SEALED_LEN (32 + crypto_box_SEALBYTES)
-#define RECIPIENT_LEN (BG_KEY_ID_LEN + SEALED_LEN)
-#define SS_HDR crypto_secretstream_xchacha20poly1305_HEADERBYTES
-#define HDR_MAX (HDR_FIXED + RECIPIENT_LEN * BG_RECIPIENTS_MAX + SS_HDR)
-#define ABYTES crypto_secretstream_xchacha20poly1305_ABYTES
-#define REC_HDR 5
-#define SIG_LEN crypto_sign_BYTES
-#define AD_LEN 57
-#define EV_HDR 13
 /* The chunk plaintext, compression byte included, is at most 4 MiB. */
 #define PAYLOAD_MAX (BG_BATCH_MAX - 1)
-#define PIECE_MAX (PAYLOAD_MAX - EV_HDR)
+#define PIECE_MAX (PAYLOAD_MAX - BG_SEG_EV_HDR)
 /* Below this a zstd frame costs more than it saves. */
 #define TINY_BATCH 64
-#define HDR_CTX "BGSEG-v1-header"
-#define REC_CTX "BGSEG-v1-record"
 
-_Static_assert(RECIPIENT_LEN == 96, "recipient entry size");
-_Static_assert(SS_HDR == 24 && ABYTES == 17, "secretstream sizes");
-_Static_assert(crypto_secretstream_xchacha20poly1305_KEYBYTES == 32, "key size");
 _Static_assert(_Alignof(crypto_secretstream_xchacha20poly1305_state) == 1,
 	       "the state may live in a guarded (unaligned) buffer");
 
@@ -72,29 +54,6 @@ struct bg_recwriter {
 	bool dirty, finished, failed;
 };
 
-static void put_le(unsigned char *p, uint64_t v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static int write_full(int fd, const unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = write(fd, p, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return BG_EIO;
-		p += k;
-		n -= (size_t)k;
-	}
-	return BG_OK;
-}
-
 static uint64_t wall_us(void)
 {
 	struct timespec ts;
@@ -108,40 +67,33 @@ static uint64_t wall_us(void)
  * header; h(0) starts the chain. */
 static int open_segment(struct bg_recwriter *w, const unsigned char prev[BG_HASH_LEN])
 {
-	unsigned char hdr[HDR_MAX], *p;
-	crypto_generichash_state hs;
-	char name[32];
-	size_t i, len = HDR_FIXED + RECIPIENT_LEN * w->n_auditors + SS_HDR;
+	struct bg_seg_header sh = { .seg = w->seg, .created_us = wall_us(),
+				    .n_recipients = (uint16_t)w->n_auditors };
+	unsigned char hdr[BG_SEG_HDR_MAX], *p;
+	char name[BG_SEG_NAME_MAX];
+	size_t i, len = bg_recformat_header_len(w->n_auditors);
 	int r;
 
-	if ((r = bg_snprintf(name, sizeof(name), "%06" PRIu32 ".bgr", w->seg)) != BG_OK)
+	if ((r = bg_recformat_segment_name(name, sizeof(name), w->seg)) != BG_OK)
 		return r;
-	memcpy(hdr, MAGIC, 8);
-	put_le(hdr + 8, 1, 2);
-	put_le(hdr + 10, 0, 2);
-	memcpy(hdr + 12, w->session, 16);
-	put_le(hdr + 28, w->seg, 4);
-	put_le(hdr + 32, wall_us(), 8);
-	memcpy(hdr + 40, w->host_id, BG_KEY_ID_LEN);
-	memcpy(hdr + 56, prev, BG_HASH_LEN);
-	put_le(hdr + 88, w->n_auditors, 2);
-	for (i = 0, p = hdr + HDR_FIXED; i < w->n_auditors; i++, p += RECIPIENT_LEN) {
+	memcpy(sh.session, w->session, 16);
+	memcpy(sh.host_id, w->host_id, BG_KEY_ID_LEN);
+	memcpy(sh.prev, prev, BG_HASH_LEN);
+	bg_recformat_header_put(hdr, &sh);
+	for (i = 0, p = hdr + BG_SEG_HDR_FIXED; i < w->n_auditors; i++, p += BG_SEG_RECIPIENT_LEN) {
 		memcpy(p, w->auditors[i].id, BG_KEY_ID_LEN);
 		if (crypto_box_seal(p + BG_KEY_ID_LEN, bg_secret_data(w->key), 32,
 				    w->auditors[i].pk) != 0)
 			return BG_ECRYPTO;
 	}
 	crypto_secretstream_xchacha20poly1305_init_push(w->st, p, bg_secret_data(w->key));
-	crypto_generichash_init(&hs, NULL, 0, BG_HASH_LEN);
-	crypto_generichash_update(&hs, (const unsigned char *)HDR_CTX, sizeof(HDR_CTX) - 1);
-	crypto_generichash_update(&hs, hdr, len);
-	crypto_generichash_final(&hs, w->h, BG_HASH_LEN);
+	bg_recformat_h0(hdr, len, w->h);
 
 	w->fd = openat(w->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (w->fd < 0)
 		return errno == EEXIST ? BG_EUNSAFE : BG_EIO;
 	/* The directory entry must survive a crash as well as the data. */
-	if ((r = write_full(w->fd, hdr, len)) != BG_OK || fsync(w->dirfd) != 0)
+	if ((r = bg_recformat_write_full(w->fd, hdr, len)) != BG_OK || fsync(w->dirfd) != 0)
 		return r != BG_OK ? r : BG_EIO;
 	w->seg_bytes = len;
 	w->rec = 0;
@@ -173,14 +125,8 @@ static const unsigned char *chunk_plain(struct bg_recwriter *w, size_t *len)
  * empty batch.  Any failure leaves the file unusable: fail for good. */
 static int write_record(struct bg_recwriter *w, unsigned kind)
 {
-	static const unsigned char tags[4] = {
-		0, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE,
-		crypto_secretstream_xchacha20poly1305_TAG_PUSH,
-		crypto_secretstream_xchacha20poly1305_TAG_FINAL,
-	};
-	unsigned char ad[AD_LEN], msg[sizeof(REC_CTX) - 1 + BG_HASH_LEN];
+	unsigned char ad[BG_SEG_AD_LEN];
 	unsigned long long clen;
-	crypto_generichash_state hs;
 	const unsigned char *plain;
 	size_t plen, total;
 	int r;
@@ -188,29 +134,21 @@ static int write_record(struct bg_recwriter *w, unsigned kind)
 	if (w->rec == UINT32_MAX)
 		return BG_ETOOBIG;
 	plain = chunk_plain(w, &plen);
-	memcpy(ad, w->session, 16);
-	put_le(ad + 16, w->seg, 4);
-	put_le(ad + 20, w->rec + 1, 4);
-	ad[24] = (unsigned char)kind;
-	memcpy(ad + 25, w->h, BG_HASH_LEN);
-	if (crypto_secretstream_xchacha20poly1305_push(w->st, w->out + REC_HDR, &clen,
-						       plain, plen, ad, AD_LEN, tags[kind]) != 0)
+	bg_recformat_ad(ad, w->session, w->seg, w->rec + 1, kind, w->h);
+	if (crypto_secretstream_xchacha20poly1305_push(w->st, w->out + BG_SEG_REC_HDR, &clen,
+						       plain, plen, ad, sizeof(ad),
+						       bg_recformat_tag(kind)) != 0)
 		return BG_ECRYPTO;
 	w->out[0] = (unsigned char)kind;
-	put_le(w->out + 1, clen, 4);
-	crypto_generichash_init(&hs, NULL, 0, BG_HASH_LEN);
-	crypto_generichash_update(&hs, w->h, BG_HASH_LEN);
-	crypto_generichash_update(&hs, w->out, REC_HDR + clen);
-	crypto_generichash_final(&hs, w->h, BG_HASH_LEN);
-	memcpy(msg, REC_CTX, sizeof(REC_CTX) - 1);
-	memcpy(msg + sizeof(REC_CTX) - 1, w->h, BG_HASH_LEN);
-	if (crypto_sign_detached(w->out + REC_HDR + clen, NULL, msg, sizeof(msg),
-				 bg_secret_data(w->sign_key)) != 0)
-		return BG_ECRYPTO;
-	total = REC_HDR + (size_t)clen + SIG_LEN;
+	bg_recformat_put_le(w->out + 1, clen, 4);
+	bg_recformat_chain(w->h, w->out, w->out + BG_SEG_REC_HDR, (size_t)clen, w->h);
+	if ((r = bg_recformat_sign(w->h, bg_secret_data(w->sign_key),
+				   w->out + BG_SEG_REC_HDR + clen)) != BG_OK)
+		return r;
+	total = BG_SEG_REC_HDR + (size_t)clen + BG_SEG_SIG_LEN;
 	if (total > w->out_hw)
 		w->out_hw = total;
-	if ((r = write_full(w->fd, w->out, total)) != BG_OK)
+	if ((r = bg_recformat_write_full(w->fd, w->out, total)) != BG_OK)
 		return r;
 	w->rec++;
 	w->seg_bytes += total;
@@ -226,34 +164,19 @@ static int append(struct bg_recwriter *w, unsigned type, uint64_t t, const void 
 	unsigned char *p;
 	int r;
 
-	if (w->batch_len + EV_HDR + len > BG_BATCH_MAX &&
-	    (r = write_record(w, 1)) != BG_OK)
+	if (w->batch_len + BG_SEG_EV_HDR + len > BG_BATCH_MAX &&
+	    (r = write_record(w, BG_SEG_DATA)) != BG_OK)
 		return r;
 	p = w->batch + w->batch_len;
-	p[0] = (unsigned char)type;
-	put_le(p + 1, t, 8);
-	put_le(p + 9, len, 4);
+	bg_recformat_event_put(p, type, t, len);
 	if (len > 0)
-		memcpy(p + EV_HDR, data, len);
-	w->batch_len += EV_HDR + len;
+		memcpy(p + BG_SEG_EV_HDR, data, len);
+	w->batch_len += BG_SEG_EV_HDR + len;
 	if (w->batch_len > w->batch_hw)
 		w->batch_hw = w->batch_len;
 	if (w->batch_len - 1 >= w->batch_bytes)
-		return write_record(w, 1);
+		return write_record(w, BG_SEG_DATA);
 	return BG_OK;
-}
-
-/* Any object RFC 8259 allows (big numbers, \u0000 included), so that a
- * decoder built on another JSON library agrees; duplicates are refused
- * as everywhere in docs/FORMAT.md. */
-static bool meta_ok(const void *data, size_t len)
-{
-	json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL |
-				JSON_DECODE_INT_AS_REAL, NULL);
-	bool ok = json_is_object(j);
-
-	json_decref(j);
-	return ok;
 }
 
 int bg_recwriter_event(struct bg_recwriter *w, enum bg_event_type type,
@@ -278,7 +201,7 @@ int bg_recwriter_event(struct bg_recwriter *w, enum bg_event_type type,
 	case BG_EV_META:
 		if (len > PIECE_MAX)
 			return BG_ETOOBIG;
-		if (!meta_ok(data, len))
+		if (!bg_recformat_meta_ok(data, len))
 			return BG_EINVAL;
 		break;
 	default:
@@ -307,7 +230,7 @@ int bg_recwriter_flush(struct bg_recwriter *w)
 		return BG_EIO;
 	if (w->finished)
 		return BG_OK;
-	if (w->batch_len > 1 && (r = write_record(w, 1)) != BG_OK) {
+	if (w->batch_len > 1 && (r = write_record(w, BG_SEG_DATA)) != BG_OK) {
 		w->failed = true;
 		return r;
 	}
@@ -355,7 +278,7 @@ int bg_recwriter_next_segment(struct bg_recwriter *w)
 		return BG_EINVAL;
 	if (w->seg == UINT32_MAX)
 		return BG_ETOOBIG;
-	if ((r = end_segment(w, 2)) == BG_OK) {
+	if ((r = end_segment(w, BG_SEG_END_SEGMENT)) == BG_OK) {
 		w->seg++;
 		r = open_segment(w, w->h);
 	}
@@ -372,7 +295,7 @@ int bg_recwriter_finish(struct bg_recwriter *w)
 		return BG_EIO;
 	if (w->finished)
 		return BG_EINVAL;
-	if ((r = end_segment(w, 3)) != BG_OK) {
+	if ((r = end_segment(w, BG_SEG_END_SESSION)) != BG_OK) {
 		w->failed = true;
 		return r;
 	}
@@ -391,14 +314,6 @@ uint64_t bg_recwriter_segment_bytes(const struct bg_recwriter *w)
 	return w->seg_bytes;
 }
 
-static void wipe_free(unsigned char *p, size_t used)
-{
-	if (p == NULL)
-		return;
-	sodium_memzero(p, used);
-	free(p);
-}
-
 void bg_recwriter_free(struct bg_recwriter *w)
 {
 	if (w == NULL)
@@ -408,9 +323,9 @@ void bg_recwriter_free(struct bg_recwriter *w)
 	if (w->dirfd >= 0)
 		close(w->dirfd);
 	ZSTD_freeCCtx(w->cctx);
-	wipe_free(w->batch, w->batch_hw);
-	wipe_free(w->zbuf, w->zbuf_hw);
-	wipe_free(w->out, w->out_hw);
+	bg_recformat_wipe_free(w->batch, w->batch_hw);
+	bg_recformat_wipe_free(w->zbuf, w->zbuf_hw);
+	bg_recformat_wipe_free(w->out, w->out_hw);
 	bg_secret_free(w->sign_key);
 	bg_secret_free(w->key);
 	bg_secret_free(w->stream);
@@ -474,7 +389,7 @@ int bg_recwriter_open(const struct bg_recwriter_opts *o, struct bg_recwriter **o
 	if ((w->cctx = ZSTD_createCCtx()) == NULL ||
 	    (w->batch = malloc(BG_BATCH_MAX)) == NULL ||
 	    (w->zbuf = malloc(1 + ZSTD_COMPRESSBOUND(PAYLOAD_MAX))) == NULL ||
-	    (w->out = malloc(REC_HDR + BG_BATCH_MAX + ABYTES + SIG_LEN)) == NULL)
+	    (w->out = malloc(BG_SEG_REC_MAX)) == NULL)
 		goto out;
 	if ((r = bg_safefile_mkdir(o->dir, 0700, (gid_t)-1)) != BG_OK)
 		goto out;

@@ -49,7 +49,42 @@ void put(struct bg_recwriter *w, struct evlog *l, enum bg_event_type type, uint6
 int read_back(const char *dir, const struct bg_pubkey *host, const struct bg_keypair *auditor,
 	      struct evlog *got, enum bg_verdict *v, char *why, size_t whylen);
 
-/* test_recreader_tamper.c, with the fixture of test_recreader.c */
+/* test_recreader_tamper.c: sessions to tamper with. */
+#define NSEG 3
+#define PER_SEG 4               /* data records per segment, one event each */
+#define NREC (PER_SEG + 1)      /* and the end record */
+
+/* A session of NSEG segments and where its records lie. */
+struct session {
+	char dir[512];
+	unsigned char id[16];
+	struct evlog want;
+	size_t hlen, size[NSEG];
+	size_t off[NSEG][NREC], len[NSEG][NREC];  /* record byte ranges */
+};
+
+/* Events written before record rec (0-based) of segment seg. */
+size_t events_before(size_t seg, size_t rec);
+/* dir/<seg as %06u>.bgr into out. */
+void seg_path(const char *dir, unsigned seg, char *out, size_t outlen);
+/* Record s (a new session id unless s->id is set) in parent with host's
+ * key, and note where its records lie. */
+void record(struct fixture *f, struct bg_keypair *host, const char *parent,
+	    struct session *s);
+/* A copy of s in a new scratch parent (same session directory name),
+ * the parent returned for done(). */
+char *copy(const struct session *s, char *dir, size_t dirlen);
+void done(char *parent);
+/* Flip the bits x of byte off of segment seg, or cut it to cut bytes
+ * (cut != SIZE_MAX). */
+void edit(const char *dir, unsigned seg, size_t off, unsigned char x, size_t cut);
+/* The verdict with a recipient's key (and with none): what was handed
+ * out is the first events written and no more than max of them. */
+void assess(struct fixture *f, const struct session *s, const char *dir,
+	    const struct bg_pubkey *host, enum bg_verdict want, size_t max);
+
+/* test_recreader_tamper.c and test_recreader_segments.c, with the
+ * fixture of test_recreader.c */
 void test_recreader_flipped_bytes_are_tampered(void **state);
 void test_recreader_why_says_where(void **state);
 void test_recreader_cuts_inside_records_are_tampered(void **state);
