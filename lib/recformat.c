@@ -63,6 +63,20 @@ bool bg_recformat_segment_number(const char *s, size_t len, uint32_t *n)
 	return v <= UINT32_MAX;
 }
 
+int bg_recformat_session_dir(const char *dir, unsigned char session[16], char **real)
+{
+	const char *base;
+
+	if ((*real = realpath(dir, NULL)) == NULL)
+		return errno == ENOENT || errno == ENOTDIR ? BG_ENOENT : BG_EIO;
+	base = strrchr(*real, '/');
+	base = base != NULL ? base + 1 : *real;
+	if (strlen(base) != 32 || strspn(base, "0123456789abcdef") != 32 ||
+	    sodium_hex2bin(session, 16, base, 32, NULL, NULL, NULL) != 0)
+		return BG_EINTEGRITY;
+	return BG_OK;
+}
+
 size_t bg_recformat_header_len(size_t n_recipients)
 {
 	return BG_SEG_HDR_FIXED + BG_SEG_RECIPIENT_LEN * n_recipients + BG_SEG_SS_HDR;

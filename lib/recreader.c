@@ -282,6 +282,12 @@ static int read_segment(struct reader *r, uint32_t seg, bool last)
 	if (rc == BG_OK && !last && r->last_kind != BG_SEG_END_SEGMENT)
 		rc = bad(r, "does not end with an end-of-segment record");
 	memcpy(r->end, r->h, BG_HASH_LEN);
+	if (rc == BG_OK && r->o->segment_fn != NULL) {
+		struct bg_segment_info info = { .n = seg, .bytes = (uint64_t)st.st_size };
+
+		memcpy(info.hash, r->h, BG_HASH_LEN);
+		rc = r->o->segment_fn(r->o->segment_ctx, &info);
+	}
 	return rc;
 }
 
@@ -328,20 +334,13 @@ static int list_segments(struct reader *r, uint32_t *count)
 /* The directory, and the session id its name gives. */
 static int open_dir(struct reader *r)
 {
-	char *real = realpath(r->o->dir, NULL), *base;
-	int rc = BG_OK;
+	char *real = NULL;
+	int rc = bg_recformat_session_dir(r->o->dir, r->session, &real);
 
-	if (real == NULL)
-		return errno == ENOENT ? BG_ENOENT : BG_EIO;
-	base = strrchr(real, '/');
-	base = base != NULL ? base + 1 : real;
-	if (strlen(base) != 32 || strspn(base, "0123456789abcdef") != 32 ||
-	    sodium_hex2bin(r->session, 16, base, 32, NULL, NULL, NULL) != 0) {
+	if (rc == BG_EINTEGRITY)
 		say(r, "the directory name is not a session id");
-		rc = BG_EINTEGRITY;
-	} else if ((r->dir = opendir(real)) == NULL) {
+	else if (rc == BG_OK && (r->dir = opendir(real)) == NULL)
 		rc = errno == ENOENT ? BG_ENOENT : BG_EIO;
-	}
 	free(real);
 	return rc;
 }

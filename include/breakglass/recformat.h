@@ -60,6 +60,10 @@ uint64_t bg_recformat_get_le(const unsigned char *p, size_t n);
 BG_WUR int bg_recformat_segment_name(char *name, size_t cap, uint32_t seg);
 /* The number of a canonical segment name s[len] (false for any other). */
 bool bg_recformat_segment_number(const char *s, size_t len, uint32_t *n);
+/* The session id that names directory dir (its real path's last
+ * component, 32 lowercase hex digits) and that real path, malloc'ed.
+ * BG_EINTEGRITY when the name is not a session id; BG_ENOENT, BG_EIO. */
+BG_WUR int bg_recformat_session_dir(const char *dir, unsigned char session[16], char **real);
 /* Header length for n recipients. */
 size_t bg_recformat_header_len(size_t n_recipients);
 /* The first BG_SEG_HDR_FIXED bytes of hdr from h (version 1, flags 0),

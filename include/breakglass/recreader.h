@@ -9,6 +9,7 @@
 
 #include "breakglass/error.h"
 #include "breakglass/keys.h"
+#include "breakglass/manifest.h"
 #include "breakglass/recwriter.h"
 
 enum bg_verdict {
@@ -32,6 +33,10 @@ struct bg_recreader_opts {
 	const char *dir;                        /* the session directory */
 	const struct bg_pubkey *host;           /* the trusted host key */
 	const struct bg_keypair *auditor;       /* NULL: signatures and chain only */
+	/* Called (if not NULL) with each segment whose records all verified,
+	 * in order; anything but BG_OK stops reading with that error. */
+	int (*segment_fn)(void *ctx, const struct bg_segment_info *seg);
+	void *segment_ctx;
 };
 
 /* Check the session in dir; with an auditor key also decrypt it and pass

@@ -1,0 +1,136 @@
+/* breakglass-replay: the auditors' tool for recorded sessions (see
+ * breakglass-replay(1)); it needs no configuration and no privilege. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "breakglass/error.h"
+#include "breakglass/log.h"
+#include "breakglass/text.h"
+#include "commands.h"
+
+static void usage(FILE *fp)
+{
+	fputs("usage: breakglass-replay COMMAND [OPTIONS] SESSION...\n"
+	      "\n"
+	      "commands:\n"
+	      "  verify [-k KEY] [--host-pub FILE] SESSION...\n"
+	      "        check signatures, hash chain and manifest (with -k, also decrypt\n"
+	      "        and check every event); one verdict line per session\n"
+	      "  cat -k KEY [--host-pub FILE] [--input | --json] SESSION\n"
+	      "        decrypt: the terminal output, the input, or every event as JSON\n"
+	      "\n"
+	      "options:\n"
+	      "  -k, --key FILE       auditor secret key (breakglassctl keygen auditor)\n"
+	      "  -H, --host-pub FILE  the bastion's host public key to pin\n"
+	      "  -i, --input          cat: the input stream instead of the output\n"
+	      "  -j, --json           cat: every event as one JSON object per line\n"
+	      "  -h, --help           this help\n"
+	      "  -V, --version        print the version\n"
+	      "\n"
+	      "exit status: 0 complete, 3 truncated, 4 tampered, 1 error\n", fp);
+}
+
+void replay_quote(const char *path, char *out, size_t outlen)
+{
+	bg_text_quote(path, 1024, out, outlen);
+}
+
+/* Load the keys named on the command line; complain and fail otherwise. */
+static int load_keys(const char *key, const char *host, struct replay_keys *k)
+{
+	char q[1200];
+	int r;
+
+	if (key != NULL &&
+	    (r = bg_keys_load_pair(key, BG_KEY_AUDITOR, geteuid(), &k->auditor)) != BG_OK) {
+		replay_quote(key, q, sizeof(q));
+		fprintf(stderr, "breakglass-replay: %s: cannot use this auditor secret key: %s\n",
+			q, bg_strerror(r));
+		return REPLAY_ERROR;
+	}
+	if (host != NULL &&
+	    (r = bg_keys_load_public(host, BG_KEY_HOST, geteuid(), &k->host)) != BG_OK) {
+		replay_quote(host, q, sizeof(q));
+		fprintf(stderr, "breakglass-replay: %s: cannot use this host public key: %s\n",
+			q, bg_strerror(r));
+		return REPLAY_ERROR;
+	}
+	k->pinned = host != NULL;
+	return REPLAY_COMPLETE;
+}
+
+static int fail_usage(const char *what)
+{
+	fprintf(stderr, "breakglass-replay: %s\n", what);
+	usage(stderr);
+	return REPLAY_ERROR;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "host-pub", required_argument, NULL, 'H' },
+		{ "input", no_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *key = NULL, *host = NULL, *cmd = NULL;
+	struct replay_keys k = { 0 };
+	bool input = false, json = false;
+	char q[1200];
+	int c, r;
+
+	bg_log_open("breakglass-replay", BG_LOG_STDERR, 0);
+	if (argc > 1 && argv[1][0] != '-') {
+		cmd = argv[1];
+		argv++;
+		argc--;
+	}
+	while ((c = getopt_long(argc, argv, "k:H:ijhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': key = optarg; break;
+		case 'H': host = optarg; break;
+		case 'i': input = true; break;
+		case 'j': json = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("breakglass-replay %s\n", PACKAGE_VERSION); return 0;
+		default: usage(stderr); return REPLAY_ERROR;
+		}
+	}
+	if (cmd == NULL)
+		return fail_usage("no command");
+	if (strcmp(cmd, "verify") == 0) {
+		if (input || json)
+			return fail_usage("verify: --input and --json are for cat");
+		if (optind >= argc)
+			return fail_usage("verify: no session given");
+	} else if (strcmp(cmd, "cat") == 0) {
+		if (key == NULL)
+			return fail_usage("cat: an auditor key (-k) is needed to decrypt");
+		if (input && json)
+			return fail_usage("cat: --input and --json exclude each other");
+		if (optind + 1 != argc)
+			return fail_usage("cat: give exactly one session");
+	} else {
+		replay_quote(cmd, q, sizeof(q));
+		fprintf(stderr, "breakglass-replay: unknown command %s\n", q);
+		usage(stderr);
+		return REPLAY_ERROR;
+	}
+	if ((r = load_keys(key, host, &k)) == REPLAY_COMPLETE) {
+		if (strcmp(cmd, "verify") == 0)
+			r = cmd_verify(&k, argv + optind, (size_t)(argc - optind));
+		else
+			r = cmd_cat(&k, argv[optind], json ? CAT_JSON : input ? CAT_INPUT : CAT_OUTPUT);
+	}
+	bg_keys_free(k.auditor);
+	return r;
+}

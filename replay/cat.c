@@ -1,0 +1,159 @@
+/* breakglass-replay cat: a session's streams decrypted to stdout, only
+ * ever from records whose signature and decryption both succeeded. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "breakglass/recformat.h"
+#include "breakglass/transcript.h"
+#include "commands.h"
+
+static const char *const type_names[] = {
+	[BG_EV_OUT] = "out", [BG_EV_IN] = "in", [BG_EV_IN_REDACTED] = "in_redacted",
+	[BG_EV_RESIZE] = "resize", [BG_EV_META] = "meta",
+};
+
+struct cat {
+	enum cat_mode mode;
+	int write_errno;                /* stdout failed: stop, exit 1 */
+	int build_error;                /* a JSON line could not be made */
+};
+
+static int put(struct cat *c, const void *p, size_t n)
+{
+	if (n > 0 && fwrite(p, 1, n, stdout) != n) {
+		c->write_errno = errno != 0 ? errno : EIO;
+		return 1;
+	}
+	return 0;
+}
+
+/* The data of an out or in event: as text when it is UTF-8, else base64. */
+static int set_data(json_t *o, const struct bg_event *ev)
+{
+	size_t cap = sodium_base64_ENCODED_LEN(ev->len, sodium_base64_VARIANT_ORIGINAL);
+	json_t *s = json_stringn((const char *)ev->data, ev->len);
+	char *b64;
+	int r;
+
+	if (s != NULL)
+		return json_object_set_new(o, "text", s);
+	if ((b64 = malloc(cap)) == NULL)
+		return -1;
+	sodium_bin2base64(b64, cap, ev->data, ev->len, sodium_base64_VARIANT_ORIGINAL);
+	r = json_object_set_new(o, "base64", json_string(b64));
+	free(b64);
+	return r;
+}
+
+static int json_line(struct cat *c, const struct bg_event *ev)
+{
+	json_t *o = json_object(), *meta;
+	char *line = NULL;
+	int r = -1, rc = 1;
+
+	if (o == NULL || json_object_set_new(o, "t", json_integer((json_int_t)ev->t_us)) ||
+	    json_object_set_new(o, "segment", json_integer(ev->segment)) ||
+	    json_object_set_new(o, "type", json_string(type_names[ev->type])))
+		goto out;
+	switch (ev->type) {
+	case BG_EV_OUT:
+	case BG_EV_IN:
+		r = set_data(o, ev);
+		break;
+	case BG_EV_IN_REDACTED:
+		r = json_object_set_new(o, "bytes",
+					json_integer((json_int_t)bg_recformat_get_le(ev->data, 4)));
+		break;
+	case BG_EV_RESIZE:
+		r = json_object_set_new(o, "cols", json_integer((json_int_t)bg_recformat_get_le(ev->data, 2)));
+		if (r == 0)
+			r = json_object_set_new(o, "rows",
+						json_integer((json_int_t)bg_recformat_get_le(ev->data + 2, 2)));
+		break;
+	case BG_EV_META:
+		meta = json_loadb((const char *)ev->data, ev->len, JSON_REJECT_DUPLICATES, NULL);
+		r = json_object_set_new(o, "meta", meta);
+		break;
+	}
+	if (r == 0 && (line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
+					 JSON_ENSURE_ASCII)) != NULL)
+		rc = put(c, line, strlen(line)) || put(c, "\n", 1);
+	else
+		c->build_error = 1;
+out:
+	if (o == NULL)
+		c->build_error = 1;
+	free(line);
+	json_decref(o);
+	return rc;
+}
+
+static int on_event(void *ctx, const struct bg_event *ev)
+{
+	struct cat *c = ctx;
+	char mark[48];
+	int n;
+
+	switch (c->mode) {
+	case CAT_JSON:
+		return json_line(c, ev);
+	case CAT_INPUT:
+		if (ev->type == BG_EV_IN)
+			return put(c, ev->data, ev->len);
+		if (ev->type != BG_EV_IN_REDACTED)
+			return 0;
+		n = snprintf(mark, sizeof(mark), "[redacted: %llu bytes]",
+			     (unsigned long long)bg_recformat_get_le(ev->data, 4));
+		return put(c, mark, (size_t)n);
+	default:
+		return ev->type == BG_EV_OUT ? put(c, ev->data, ev->len) : 0;
+	}
+}
+
+int cmd_cat(const struct replay_keys *k, const char *session, enum cat_mode mode)
+{
+	struct bg_transcript_opts o = {
+		.dir = session, .host = k->pinned ? &k->host : NULL, .auditor = k->auditor,
+	};
+	struct cat c = { .mode = mode };
+	enum bg_verdict v;
+	char q[1200], why[512];
+	int r;
+
+	/* A closed pipe is an error to report, not a reason to die mid-line. */
+	signal(SIGPIPE, SIG_IGN);
+	replay_quote(session, q, sizeof(q));
+	r = bg_transcript_verify(&o, on_event, &c, &v, why, sizeof(why));
+	if (fflush(stdout) != 0 && c.write_errno == 0)
+		c.write_errno = errno != 0 ? errno : EIO;
+	if (c.write_errno != 0 || c.build_error) {
+		if (c.write_errno != EPIPE)
+			fprintf(stderr, "breakglass-replay: stdout: %s\n",
+				c.build_error ? "out of memory" : strerror(c.write_errno));
+		return REPLAY_ERROR;
+	}
+	if (r == BG_OK && v == BG_VERDICT_COMPLETE)
+		return REPLAY_COMPLETE;
+	if (r == BG_OK) {
+		fprintf(stderr, "breakglass-replay: %s: %s: %s\n", q,
+			v == BG_VERDICT_TRUNCATED ? "truncated" : "tampered", why);
+		return (int)v;
+	}
+	if (r == BG_EAUTH)
+		fprintf(stderr, "breakglass-replay: %s: %s\n", q, why);
+	else if (r == BG_ENOENT)
+		fprintf(stderr, "breakglass-replay: %s: no such session directory\n", q);
+	else if (r == BG_EINVAL)
+		fprintf(stderr, "breakglass-replay: %s: not a session directory\n", q);
+	else
+		fprintf(stderr, "breakglass-replay: %s: %s\n", q, bg_strerror(r));
+	return REPLAY_ERROR;
+}
