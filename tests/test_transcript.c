@@ -172,7 +172,7 @@ int tverify(const char *dir, const struct bg_pubkey *host, const struct bg_keypa
 	return bg_transcript_verify(&o, tevents_collect, got, v, why, whylen);
 }
 
-static int setup(void **state)
+int tfix_setup(void **state)
 {
 	struct tfix *f = malloc(sizeof(*f));
 
@@ -182,7 +182,7 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
+int tfix_teardown(void **state)
 {
 	tfix_free(*state);
 	free(*state);
@@ -404,7 +404,7 @@ int main(void)
 	};
 	int r;
 
-	r = cmocka_run_group_tests_name("transcript", tests, setup, teardown);
+	r = cmocka_run_group_tests_name("transcript", tests, tfix_setup, tfix_teardown);
 	r |= transcript_tamper_group();
 	r |= transcript_forge_group();
 	return r;

@@ -33,6 +33,9 @@ struct tfix {
 
 void tfix_load(struct tfix *f);
 void tfix_free(struct tfix *f);
+/* cmocka group set-up and tear-down: a struct tfix in *state. */
+int tfix_setup(void **state);
+int tfix_teardown(void **state);
 /* A bg_event_fn collecting into a struct tevents. */
 int tevents_collect(void *ctx, const struct bg_event *ev);
 void tevents_free(struct tevents *e);

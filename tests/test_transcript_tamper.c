@@ -414,23 +414,6 @@ static void test_transcript_sealed_key_and_host_key(void **state)
 	free(parent);
 }
 
-static int setup(void **state)
-{
-	struct tfix *f = malloc(sizeof(*f));
-
-	assert_non_null(f);
-	tfix_load(f);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tfix_free(*state);
-	free(*state);
-	return 0;
-}
-
 int transcript_tamper_group(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,5 +423,6 @@ int transcript_tamper_group(void)
 		cmocka_unit_test(test_transcript_sealed_key_and_host_key),
 	};
 
-	return cmocka_run_group_tests_name("transcript_tamper", tests, setup, teardown);
+	return cmocka_run_group_tests_name("transcript_tamper", tests, tfix_setup,
+					   tfix_teardown);
 }
