@@ -368,7 +368,7 @@ static int run(struct reader *r, enum bg_verdict *verdict)
 		return BG_EAUTH;
 	}
 	say(r, *verdict == BG_VERDICT_COMPLETE ? "intact and complete" :
-	    "intact but truncated: no end-of-session record");
+	    "intact, but no end-of-session record");
 	return BG_OK;
 }
 

@@ -82,6 +82,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static char prog[] = "breakglass-replay";
 	const char *key = NULL, *host = NULL, *cmd = NULL;
 	struct replay_keys k = { 0 };
 	bool input = false, json = false;
@@ -89,10 +90,12 @@ int main(int argc, char **argv)
 	int c, r;
 
 	bg_log_open("breakglass-replay", BG_LOG_STDERR, 0);
+	/* getopt names argv[0] in its messages: the program, not a path. */
+	argv[0] = prog;
+	/* Options follow the command; getopt starts after it. */
 	if (argc > 1 && argv[1][0] != '-') {
 		cmd = argv[1];
-		argv++;
-		argc--;
+		optind = 2;
 	}
 	while ((c = getopt_long(argc, argv, "k:H:ijhV", opts, NULL)) != -1) {
 		switch (c) {
