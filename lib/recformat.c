@@ -245,9 +245,8 @@ int bg_recformat_unchunk(ZSTD_DCtx *dctx, const unsigned char *plain, size_t ple
 	return BG_OK;
 }
 
-/* Any object RFC 8259 allows (big numbers, \u0000 included), so that a
- * decoder built on another JSON library agrees; duplicates are refused
- * as everywhere in docs/FORMAT.md. */
+/* One JSON object with the limits of docs/FORMAT.md 7.4 (numbers within
+ * a double, no lone surrogate, \u0000 allowed, no duplicate names). */
 bool bg_recformat_meta_ok(const void *data, size_t len)
 {
 	json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL |

@@ -42,7 +42,7 @@ struct reader {
 	unsigned last_kind;                     /* of the segment's last record, 0: none */
 	uint64_t last_t;
 	bool decrypt, keyed, recipient_seen, not_recipient;
-	struct bg_secret *key, *stream;
+	struct bg_secret *key, *key0, *stream;  /* this segment's key, segment 0's */
 	crypto_secretstream_xchacha20poly1305_state *st;   /* in stream */
 	ZSTD_DCtx *dctx;
 	unsigned char *buf, *plain, *dec;       /* record, its plaintext, decompressed */
@@ -98,10 +98,16 @@ static int open_key(struct reader *r)
 		r->decrypt = false;
 		return BG_OK;
 	}
-	r->recipient_seen = true;
 	if (crypto_box_seal_open(bg_secret_data(r->key), e + BG_KEY_ID_LEN, BG_SEG_SEALED_LEN,
 				 a->pub.pk, bg_secret_data(a->sk)) != 0)
 		return bad(r, "the sealed session key does not open");
+	/* One key for the whole session: a segment sealed with another comes
+	 * from another session, whatever it says. */
+	if (!r->recipient_seen)
+		memcpy(bg_secret_data(r->key0), bg_secret_data(r->key), 32);
+	else if (sodium_memcmp(bg_secret_data(r->key0), bg_secret_data(r->key), 32) != 0)
+		return bad(r, "sealed with another session key");
+	r->recipient_seen = true;
 	if (crypto_secretstream_xchacha20poly1305_init_pull(r->st, r->hdr + r->hlen - BG_SEG_SS_HDR,
 							    bg_secret_data(r->key)) != 0)
 		return bad(r, "bad secretstream header");
@@ -395,7 +401,7 @@ int bg_recreader_run(const struct bg_recreader_opts *o, bg_event_fn *fn, void *c
 	if (r.decrypt &&
 	    ((r.plain = malloc(BG_BATCH_MAX)) == NULL || (r.dec = malloc(BG_BATCH_MAX)) == NULL ||
 	     (r.dctx = ZSTD_createDCtx()) == NULL ||
-	     bg_secret_new(32, &r.key) != BG_OK ||
+	     bg_secret_new(32, &r.key) != BG_OK || bg_secret_new(32, &r.key0) != BG_OK ||
 	     bg_secret_new(sizeof(crypto_secretstream_xchacha20poly1305_state), &r.stream) != BG_OK))
 		goto out;
 	if (r.stream != NULL)
@@ -413,6 +419,7 @@ out:
 	bg_recformat_wipe_free(r.dec, r.dec_hw);
 	ZSTD_freeDCtx(r.dctx);
 	bg_secret_free(r.key);
+	bg_secret_free(r.key0);
 	bg_secret_free(r.stream);
 	return rc;
 }

@@ -295,7 +295,7 @@ static void test_transcript_manifest_against_segments(void **state)
 	/* ... but every segment it lists must be there, as listed. */
 	path_of(p, sizeof(p), dir, "000002.bgr");
 	assert_int_equal(unlink(p), 0);
-	expect(dir, &f->host_pub, f->aud1, BG_VERDICT_TRUNCATED, "truncated", wc->n, wc);
+	expect(dir, &f->host_pub, f->aud1, BG_VERDICT_TRUNCATED, "no end-of-session record", wc->n, wc);
 	th_rmtree(parent);
 	free(parent);
 	parent = copy_session(f->complete, dir, sizeof(dir));
