@@ -16,6 +16,7 @@
 
 #include "breakglass/buf.h"
 #include "breakglass/manifest.h"
+#include "breakglass/recformat.h"
 #include "breakglass/safefile.h"
 #include "breakglass/text.h"
 
@@ -393,7 +394,6 @@ static int check(const char *text, size_t len, const struct bg_pubkey *host,
 int bg_manifest_read(const char *dir, const struct bg_pubkey *host,
 		     struct bg_manifest **out, char *why, size_t whylen)
 {
-	struct bg_safefile_why sfwhy = { "" };
 	struct bg_manifest *m;
 	char path[PATH_MAX], *text = NULL;
 	size_t len = 0;
@@ -405,13 +405,15 @@ int bg_manifest_read(const char *dir, const struct bg_pubkey *host,
 		return why_set(why, whylen, BG_EINVAL, "no directory, or its name is too long");
 	if (sodium_init() < 0)
 		return why_set(why, whylen, BG_ECRYPTO, "libsodium failed to start");
-	r = bg_safefile_read(path, geteuid(), MAN_MAX_BYTES, &text, &len, &sfwhy);
+	r = bg_recformat_read_file(path, MAN_MAX_BYTES, &text, &len);
 	if (r == BG_ENOENT)
 		return why_set(why, whylen, r, "no manifest.json");
 	if (r == BG_ETOOBIG)
 		return why_set(why, whylen, BG_EINTEGRITY, "malformed: larger than 1 MiB");
+	if (r == BG_EUNSAFE)
+		return why_set(why, whylen, BG_EINTEGRITY, "not a regular file");
 	if (r != BG_OK)
-		return why_set(why, whylen, r, "%s", sfwhy.text[0] != '\0' ? sfwhy.text : bg_strerror(r));
+		return why_set(why, whylen, r, "%s", bg_strerror(r));
 	if ((m = calloc(1, sizeof(*m))) == NULL) {
 		free(text);
 		return why_set(why, whylen, BG_ENOMEM, "out of memory");

@@ -3,11 +3,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -255,6 +257,38 @@ bool bg_recformat_meta_ok(const void *data, size_t len)
 
 	json_decref(j);
 	return ok;
+}
+
+int bg_recformat_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), rc = BG_OK;
+	struct stat st;
+	ssize_t got;
+
+	*out = NULL;
+	*len = 0;
+	if (fd < 0)
+		return errno == ENOENT ? BG_ENOENT : errno == ELOOP ? BG_EUNSAFE : BG_EIO;
+	if (fstat(fd, &st) != 0)
+		rc = BG_EIO;
+	else if (!S_ISREG(st.st_mode))
+		rc = BG_EUNSAFE;
+	else if ((uint64_t)st.st_size > max)
+		rc = BG_ETOOBIG;
+	else if ((*out = malloc((size_t)st.st_size + 1)) == NULL)
+		rc = BG_ENOMEM;
+	else if ((got = bg_recformat_read_full(fd, (unsigned char *)*out, (size_t)st.st_size)) < 0 ||
+		 (size_t)got != (size_t)st.st_size)
+		rc = BG_EIO;
+	close(fd);
+	if (rc != BG_OK) {
+		free(*out);
+		*out = NULL;
+		return rc;
+	}
+	(*out)[st.st_size] = '\0';
+	*len = (size_t)st.st_size;
+	return BG_OK;
 }
 
 void bg_recformat_wipe_free(unsigned char *p, size_t used)

@@ -148,8 +148,12 @@ static int write_record(struct bg_recwriter *w, unsigned kind)
 	total = BG_SEG_REC_HDR + (size_t)clen + BG_SEG_SIG_LEN;
 	if (total > w->out_hw)
 		w->out_hw = total;
-	if ((r = bg_recformat_write_full(w->fd, w->out, total)) != BG_OK)
+	if ((r = bg_recformat_write_full(w->fd, w->out, total)) != BG_OK) {
+		/* A record cut by a full disk would read as tampering: take
+		 * it back, so that what was written verifies as truncated. */
+		(void)!ftruncate(w->fd, (off_t)w->seg_bytes);
 		return r;
+	}
 	w->rec++;
 	w->seg_bytes += total;
 	w->dirty = true;

@@ -9,7 +9,7 @@ scratch_init
 
 for page in "$src"/docs/*.[1-8].in; do
 	name=$(basename "$page" .in)
-	sed -e 's|@sysconfdir@|/etc|g; s|@localstatedir@|/var|g' \
+	sed -e 's|@sysconfdir@|/etc|g; s|@localstatedir@|/var|g; s|@bindir@|/usr/bin|g' \
 	    -e 's|@runstatedir@|/run|g; s|@VERSION@|0|g' "$page" >"$SCRATCH/$name"
 	warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$SCRATCH/$name" 2>&1 >/dev/null)
 	if [ -z "$warnings" ]; then

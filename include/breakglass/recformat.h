@@ -103,6 +103,11 @@ bool bg_recformat_meta_ok(const void *data, size_t len);
  * end of the file, -1 on an error; all n bytes written or BG_EIO. */
 ssize_t bg_recformat_read_full(int fd, unsigned char *p, size_t n);
 BG_WUR int bg_recformat_write_full(int fd, const unsigned char *p, size_t n);
+/* A whole evidence file (the manifest) into a malloc'ed, NUL-terminated
+ * buffer: a regular file, not a symbolic link, at most max bytes.  Its
+ * owner does not matter (signatures decide; auditors read copies they
+ * own).  BG_ENOENT, BG_ETOOBIG, BG_EUNSAFE (not a regular file), BG_EIO. */
+BG_WUR int bg_recformat_read_file(const char *path, size_t max, char **out, size_t *len);
 /* Wipe the first used bytes of a record buffer (may be NULL), free it. */
 void bg_recformat_wipe_free(unsigned char *p, size_t used);
 

@@ -1,0 +1,312 @@
+/* breakglass-rec: the session recorder (see breakglass-rec(8)).  Started
+ * by sshd as ForceCommand or as the login shell, setuid and setgid to the
+ * breakglass account; no option or environment variable changes what or
+ * where it records.  Anything that keeps it from recording ends the
+ * login before a shell starts. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+
+#include "breakglass/config.h"
+#include "breakglass/grant.h"
+#include "breakglass/keys.h"
+#include "breakglass/log.h"
+#include "breakglass/text.h"
+#include "priv.h"
+#include "record.h"
+#include "relay.h"
+#include "spawn.h"
+
+#define REC_EXIT_REFUSED 1
+
+extern char **environ;
+
+struct rec {
+	struct priv priv;
+	struct passwd pw;
+	char *pw_buf;
+	const char *session;
+	struct bg_config *cfg;
+	struct bg_grant *grant;
+	struct bg_keypair *host;
+	struct bg_pubkey *auditors;
+	size_t n_auditors;
+	char host_name[256];
+};
+
+/* Refuse the login: a line for the user, one for the log, no shell. */
+static void refuse(const struct rec *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+static void refuse(const struct rec *r, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)!vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "breakglass-rec: %s; no shell is started.\r\n", msg);
+	bg_log_msg(BG_LOG_ERR, "breakglass-rec", "uid %ld session %s: refused: %s",
+		   (long)getuid(), r != NULL && r->session != NULL ? r->session : "-", msg);
+	exit(REC_EXIT_REFUSED);
+}
+
+/* fds 0-2 open (on /dev/null if they were not), every other one closed:
+ * nothing the caller left open reaches the session. */
+static void sanitise_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) != -1)
+			continue;
+		if (open("/dev/null", O_RDWR) != fd)
+			abort();
+	}
+	if (close_range(3, ~0U, 0) != 0)
+		for (fd = 3; fd < 1024; fd++)
+			(void)close(fd);
+}
+
+/* The account's files, read with its ids through priv_run. */
+struct reads {
+	struct rec *r;
+	struct bg_config_diags diags;
+	int rc;
+	char why[128];
+};
+
+static int read_config(void *ctx)
+{
+	struct reads *x = ctx;
+
+	return x->rc = bg_config_load(bg_config_default_path(), x->r->priv.rec_uid, &x->r->cfg,
+				      &x->diags);
+}
+
+static int read_grant_and_keys(void *ctx)
+{
+	struct reads *x = ctx;
+	struct rec *r = x->r;
+	const struct bg_strlist *a = &r->cfg->paths.auditor_keys;
+	size_t i;
+
+	/* The grant is root's word: only a root-owned file counts. */
+	if ((x->rc = bg_grant_read(r->cfg->paths.run_dir, r->session, 0, &r->grant)) != BG_OK) {
+		(void)!snprintf(x->why, sizeof(x->why), "no valid grant for this session (%s)",
+				bg_strerror(x->rc));
+		return x->rc;
+	}
+	if ((x->rc = bg_keys_load_pair(r->cfg->paths.host_key, BG_KEY_HOST, r->priv.rec_uid,
+				       &r->host)) != BG_OK) {
+		(void)!snprintf(x->why, sizeof(x->why), "the host signing key is unusable (%s)",
+				bg_strerror(x->rc));
+		return x->rc;
+	}
+	if (a->n == 0 || (r->auditors = calloc(a->n, sizeof(*r->auditors))) == NULL) {
+		(void)!snprintf(x->why, sizeof(x->why), "no auditor key is configured");
+		return x->rc = BG_ECONFIG;
+	}
+	for (i = 0; i < a->n; i++) {
+		x->rc = bg_keys_load_public(a->v[i], BG_KEY_AUDITOR, r->priv.rec_uid,
+					    &r->auditors[i]);
+		if (x->rc != BG_OK) {
+			(void)!snprintf(x->why, sizeof(x->why), "an auditor key is unusable (%s)",
+					bg_strerror(x->rc));
+			return x->rc;
+		}
+	}
+	r->n_auditors = a->n;
+	return BG_OK;
+}
+
+static int priv_cb(void *pctx, int (*fn)(void *ctx), void *ctx)
+{
+	return priv_run(pctx, fn, ctx);
+}
+
+static int drop_cb(void *ctx)
+{
+	return priv_drop_for_good(ctx);
+}
+
+static void load(struct rec *r)
+{
+	struct reads x = { .r = r };
+	char q[160];
+
+	if (priv_run(&r->priv, read_config, &x) != BG_OK || x.rc != BG_OK) {
+		bg_config_diags_free(&x.diags);
+		refuse(r, "the configuration %s is not usable (breakglassctl check-config)",
+		       bg_config_default_path());
+	}
+	bg_config_diags_free(&x.diags);
+	if (priv_run(&r->priv, read_grant_and_keys, &x) != BG_OK)
+		refuse(r, "%s", x.why[0] ? x.why : "cannot read the grant or keys");
+	if (r->grant->uid != (long)r->priv.user_uid) {
+		bg_text_quote(r->grant->user, 64, q, sizeof(q));
+		refuse(r, "the grant is for %s, not for this user", q);
+	}
+	if (r->grant->expires <= time(NULL))
+		refuse(r, "the grant has expired");
+	if (gethostname(r->host_name, sizeof(r->host_name) - 1) != 0 || r->host_name[0] == '\0')
+		memcpy(r->host_name, "localhost", 10);
+}
+
+/* As the login shell the recorder is pw_shell itself: the session then
+ * gets bash, or sh where there is no bash. */
+static void shell_of(struct rec *r)
+{
+	char *self = realpath("/proc/self/exe", NULL);
+	char *sh = r->pw.pw_shell[0] != '\0' ? realpath(r->pw.pw_shell, NULL) : NULL;
+
+	if (sh == NULL || (self != NULL && strcmp(self, sh) == 0))
+		r->pw.pw_shell = (char *)(access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh");
+	free(self);
+	free(sh);
+}
+
+static void who(struct rec *r)
+{
+	struct passwd *res = NULL;
+	long n = sysconf(_SC_GETPW_R_SIZE_MAX);
+	size_t cap = n > 0 ? (size_t)n : 16384;
+
+	if ((r->pw_buf = malloc(cap)) == NULL ||
+	    getpwuid_r(r->priv.user_uid, &r->pw, r->pw_buf, cap, &res) != 0 || res == NULL)
+		refuse(r, "the user has no passwd entry");
+	shell_of(r);
+}
+
+/* The command to run: -c COMMAND as a login shell, or what the client
+ * asked for under ForceCommand; NULL for an interactive shell. */
+static const char *command(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "-c") == 0)
+		return argv[2];
+	if (argc > 1)
+		refuse(NULL, "usage: breakglass-rec [-c COMMAND]");
+	return getenv("SSH_ORIGINAL_COMMAND");
+}
+
+static int exit_status(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
+}
+
+static int session(struct rec *r, const char *cmd)
+{
+	struct termios saved, raw;
+	struct spawn_opts so = { .pw = &r->pw, .command = cmd, .pty = isatty(STDIN_FILENO) == 1,
+				 .term_fd = STDIN_FILENO, .drop = drop_cb, .drop_ctx = &r->priv };
+	struct record_opts ro = { .cfg = r->cfg, .grant = r->grant, .host_name = r->host_name,
+				  .host = r->host, .auditors = r->auditors,
+				  .n_auditors = r->n_auditors, .priv = priv_cb, .priv_ctx = &r->priv };
+	struct relay_opts rl = { .user_in = STDIN_FILENO, .user_out = STDOUT_FILENO,
+				 .user_err = STDERR_FILENO };
+	struct spawn_child c;
+	struct record *rec;
+	char why[256], banner[256];
+	bool stopped = false, raw_set = false;
+	char **env;
+	int st = 0, rc;
+
+	if (record_open(&ro, &rec, why, sizeof(why)) != BG_OK)
+		refuse(r, "%s", why);
+	if (record_banner(rec, banner, sizeof(banner)) != BG_OK)
+		refuse(r, "cannot record the banner");
+	/* In a command's output the banner would corrupt scp or rsync data. */
+	(void)!write(so.pty ? STDOUT_FILENO : STDERR_FILENO, banner, strlen(banner));
+	if ((env = spawn_env(environ, &r->pw, r->session)) == NULL)
+		refuse(r, "out of memory");
+	so.env = env;
+	/* sshd's pty belongs to the user, who could open it again from the
+	 * session and type or print around the recording: exclusive mode
+	 * makes every further open fail (EBUSY). */
+	if (so.pty && ioctl(STDIN_FILENO, TIOCEXCL) != 0)
+		refuse(r, "cannot make the terminal exclusive: %s", strerror(errno));
+	/* The child's pty starts with the user's modes; only then does the
+	 * user's side go raw, the line discipline being the child's. */
+	if (spawn_start(&so, &c) != 0) {
+		(void)!snprintf(why, sizeof(why), "cannot start the shell: %s", strerror(errno));
+		(void)record_close(rec, W_EXITCODE(127, 0));
+		refuse(r, "%s", why);
+	}
+	if (so.pty && tcgetattr(STDIN_FILENO, &saved) == 0) {
+		raw = saved;
+		cfmakeraw(&raw);
+		raw_set = tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0;
+	}
+	bg_log_msg(BG_LOG_INFO, "breakglass-rec", "uid %ld session %s: recording started (%s)",
+		   (long)r->priv.user_uid, r->session, so.pty ? "pty" : "pipes");
+	rl.pty = c.pty;
+	rl.child_in = c.in;
+	rl.child_out = c.out;
+	rl.child_err = c.err;
+	rl.child = c.pid;
+	rc = relay_run(&rl, &record_sink, rec, &st, &stopped);
+	if (raw_set)
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+	if (so.pty)
+		(void)ioctl(STDIN_FILENO, TIOCNXCL);
+	if (rc != 0)
+		bg_log_msg(BG_LOG_ERR, "breakglass-rec", "session %s: relay: %s", r->session,
+			   strerror(errno));
+	if (stopped && record_stop_reason(rec) != NULL)
+		fprintf(stderr, "\r\nbreakglass-rec: %s.\r\n", record_stop_reason(rec));
+	if ((rc = record_close(rec, st)) != BG_OK)
+		bg_log_msg(BG_LOG_ERR, "breakglass-rec", "session %s: the recording is "
+			   "incomplete: %s", r->session, bg_strerror(rc));
+	else
+		bg_log_msg(BG_LOG_INFO, "breakglass-rec", "session %s: recording complete, "
+			   "exit status %d", r->session, exit_status(st));
+	record_free(rec);
+	spawn_env_free(env);
+	return exit_status(st);
+}
+
+int main(int argc, char **argv)
+{
+	struct rec r = { 0 };
+	sigset_t set;
+	char why[256];
+	const char *cmd;
+
+	sanitise_fds();
+	bg_log_open("breakglass-rec", BG_LOG_SYSLOG, LOG_AUTHPRIV);
+	if (priv_init(&r.priv, why, sizeof(why)) != 0)
+		refuse(NULL, "%s", why);
+	/* The relay takes these through a signalfd; the child gets them back. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGWINCH);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		refuse(NULL, "cannot set up signals");
+	cmd = command(argc, argv);
+	r.session = getenv("BREAKGLASS_SESSION");
+	if (r.session == NULL || !bg_grant_id_valid(r.session)) {
+		r.session = NULL;
+		refuse(&r, "this login has no emergency access grant (BREAKGLASS_SESSION)");
+	}
+	who(&r);
+	load(&r);
+	return session(&r, cmd);
+}

@@ -1,0 +1,404 @@
+/* Turning a relayed session into a transcript: events with their times,
+ * a flush at most recorder.flush_ms after anything was added, a new
+ * segment every recorder.segment_seconds or segment_bytes (so the shipper
+ * can send closed segments while the session runs), the manifest after
+ * each, and the grant's expiry: warnings, then the end. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "breakglass/buf.h"
+#include "breakglass/log.h"
+#include "breakglass/manifest.h"
+#include "breakglass/recformat.h"
+#include "breakglass/recwriter.h"
+#include "record.h"
+
+#define US 1000000ULL
+#define BATCH_BYTES (256 * 1024)
+#define ZSTD_LEVEL 1
+
+struct record {
+	struct record_opts o;
+	struct bg_recwriter *w;
+	char dir[PATH_MAX];
+	unsigned char session[16];
+	char start[32], end[32];
+	uint64_t t0, flush_due, seg_start, expiry;      /* monotonic µs */
+	bool seg_has_data, unrecorded, notice_due;
+	int warned;                     /* 1: five minutes, 2: one minute */
+	const char *stop;
+};
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * US + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t now(const struct record *r)
+{
+	return r->o.mono_us != NULL ? r->o.mono_us() : mono_us();
+}
+
+static time_t wall(const struct record *r)
+{
+	return r->o.wall != NULL ? r->o.wall() : time(NULL);
+}
+
+static void rfc3339(time_t t, char out[32])
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		memcpy(out, "1970-01-01T00:00:00Z", 21);
+}
+
+/* The file work that needs the spool's owner, run through o->priv. */
+enum op { OP_OPEN, OP_NEXT, OP_MANIFEST };
+
+struct job {
+	struct record *r;
+	enum op op;
+	bool complete;
+};
+
+static int manifest_now(struct record *r, bool complete)
+{
+	struct bg_manifest m = {
+		.host = (char *)r->o.host_name, .user = r->o.grant->user,
+		.ticket = r->o.grant->ticket, .start = r->start,
+		.end = complete ? r->end : NULL, .complete = complete,
+	};
+
+	memcpy(m.session, r->session, sizeof(r->session));
+	memcpy(m.host_key_id, r->o.host->pub.id, BG_KEY_ID_LEN);
+	memcpy(m.host_public, r->o.host->pub.pk, BG_KEY_PUBLIC_LEN);
+	if (r->w != NULL)
+		m.segments = (struct bg_segment_info *)bg_recwriter_closed(r->w, &m.n_segments);
+	return bg_manifest_write(r->dir, &m, r->o.host);
+}
+
+static int run_job(void *ctx)
+{
+	struct job *j = ctx;
+	struct record *r = j->r;
+	struct bg_recwriter_opts wo = {
+		.dir = r->dir, .session = r->session, .host = r->o.host,
+		.auditors = r->o.auditors, .n_auditors = r->o.n_auditors,
+		.batch_bytes = BATCH_BYTES, .zstd_level = ZSTD_LEVEL,
+	};
+	int rc;
+
+	switch (j->op) {
+	case OP_OPEN:
+		/* The manifest comes first: a session directory is never without. */
+		if ((rc = bg_recwriter_open(&wo, &r->w)) == BG_OK)
+			rc = manifest_now(r, false);
+		return rc;
+	case OP_NEXT:
+		if ((rc = bg_recwriter_next_segment(r->w)) == BG_OK)
+			rc = manifest_now(r, false);
+		return rc;
+	default:
+		return manifest_now(r, j->complete);
+	}
+}
+
+static int privileged(struct record *r, enum op op, bool complete)
+{
+	struct job j = { .r = r, .op = op, .complete = complete };
+
+	if (r->o.priv == NULL)
+		return run_job(&j);
+	return r->o.priv(r->o.priv_ctx, run_job, &j);
+}
+
+/* The recording cannot go on: end the session, or (policy
+ * continue-unrecorded) let it run without, said to the user and logged. */
+static int lost(struct record *r, int rc)
+{
+	bg_log_msg(BG_LOG_ERR, "record", "session %s: recording failed: %s", r->o.grant->session,
+		   bg_strerror(rc));
+	if (r->o.cfg->recorder.on_disk_full == BG_DISK_FULL_CONTINUE) {
+		bg_log_msg(BG_LOG_ERR, "record", "session %s: continues UNRECORDED "
+			   "(recorder.on_disk_full is continue-unrecorded)", r->o.grant->session);
+		/* Nothing is due any more: a stale flush or cut would spin the relay. */
+		r->unrecorded = r->notice_due = true;
+		r->flush_due = 0;
+		r->seg_has_data = false;
+		return 0;
+	}
+	r->stop = "the recording failed (disk full or unwritable spool); the session ends";
+	return 1;
+}
+
+static int add(struct record *r, enum bg_event_type type, const void *p, size_t n)
+{
+	uint64_t t = now(r);
+	int rc;
+
+	if (r->unrecorded)
+		return 0;
+	if ((rc = bg_recwriter_event(r->w, type, t - r->t0, p, n)) != BG_OK)
+		return lost(r, rc);
+	if (r->flush_due == 0)
+		r->flush_due = t + (uint64_t)r->o.cfg->recorder.flush_ms * 1000;
+	if (!r->seg_has_data) {
+		r->seg_has_data = true;
+		r->seg_start = t;
+	}
+	if (bg_recwriter_segment_bytes(r->w) >= (uint64_t)r->o.cfg->recorder.segment_bytes)
+		return (rc = privileged(r, OP_NEXT, false)) != BG_OK ? lost(r, rc) :
+		       (r->seg_has_data = false, r->flush_due = 0, 0);
+	return 0;
+}
+
+static int on_output(void *ctx, const unsigned char *p, size_t n)
+{
+	return add(ctx, BG_EV_OUT, p, n);
+}
+
+static int on_input(void *ctx, const unsigned char *p, size_t n, bool echo_off)
+{
+	struct record *r = ctx;
+	unsigned char len[4];
+	int policy = r->o.cfg->recorder.input;
+
+	if (policy == BG_INPUT_RECORD || (policy == BG_INPUT_REDACT_NO_ECHO && !echo_off))
+		return add(r, BG_EV_IN, p, n);
+	bg_recformat_put_le(len, n > UINT32_MAX ? UINT32_MAX : n, 4);
+	return add(r, BG_EV_IN_REDACTED, len, sizeof(len));
+}
+
+static int on_resize(void *ctx, unsigned cols, unsigned rows)
+{
+	unsigned char d[4];
+
+	bg_recformat_put_le(d, cols > 65535 ? 65535 : cols, 2);
+	bg_recformat_put_le(d + 2, rows > 65535 ? 65535 : rows, 2);
+	return add(ctx, BG_EV_RESIZE, d, sizeof(d));
+}
+
+static uint64_t min64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Nothing pending and no expiry near: no wake-up at all. */
+static uint64_t on_deadline(void *ctx)
+{
+	struct record *r = ctx;
+	uint64_t d = UINT64_MAX;
+
+	if (r->notice_due)
+		return 0;
+	if (r->flush_due != 0)
+		d = r->flush_due;
+	if (r->seg_has_data)
+		d = min64(d, r->seg_start + (uint64_t)r->o.cfg->recorder.segment_seconds * US);
+	if (r->warned < 1 && r->expiry > 300 * US)
+		d = min64(d, r->expiry - 300 * US);
+	else if (r->warned < 2 && r->expiry > 60 * US)
+		d = min64(d, r->expiry - 60 * US);
+	return min64(d, r->expiry);
+}
+
+/* Shown on the user's terminal (never to the shell) and recorded. */
+static int notice(struct record *r, struct relay *rl, const char *text)
+{
+	size_t n = strlen(text);
+	int rc = add(r, BG_EV_OUT, text, n);
+
+	if (relay_notice(rl, text, n) != 0)
+		bg_log_msg(BG_LOG_WARN, "record", "cannot show a notice: %s", strerror(errno));
+	return rc;
+}
+
+static int on_tick(void *ctx, struct relay *rl, uint64_t t)
+{
+	struct record *r = ctx;
+	int rc;
+
+	if (r->notice_due) {
+		r->notice_due = false;
+		(void)!relay_notice(rl, "\r\nbreakglass: WARNING: the recording failed; this "
+				    "session continues unrecorded (logged).\r\n", 79);
+	}
+	if (t >= r->expiry) {
+		r->stop = "the grant has expired";
+		(void)!notice(r, rl, "\r\nbreakglass: the emergency access has expired; "
+			      "the session ends now.\r\n");
+		return 1;
+	}
+	if (r->warned < 2 && t + 60 * US >= r->expiry) {
+		r->warned = 2;
+		if (notice(r, rl, "\r\nbreakglass: the emergency access ends in 1 minute.\r\n"))
+			return 1;
+	} else if (r->warned < 1 && t + 300 * US >= r->expiry) {
+		r->warned = 1;
+		if (notice(r, rl, "\r\nbreakglass: the emergency access ends in 5 minutes.\r\n"))
+			return 1;
+	}
+	if (r->unrecorded)
+		return 0;
+	if (r->seg_has_data &&
+	    t >= r->seg_start + (uint64_t)r->o.cfg->recorder.segment_seconds * US) {
+		if ((rc = privileged(r, OP_NEXT, false)) != BG_OK)
+			return lost(r, rc);
+		r->seg_has_data = false;
+		r->flush_due = 0;
+	}
+	if (r->flush_due != 0 && t >= r->flush_due) {
+		r->flush_due = 0;
+		if ((rc = bg_recwriter_flush(r->w)) != BG_OK)
+			return lost(r, rc);
+	}
+	return 0;
+}
+
+const struct relay_sink record_sink = {
+	.output = on_output, .input = on_input, .resize = on_resize,
+	.deadline = on_deadline, .tick = on_tick,
+};
+
+/* {"grant": {...}}: who, why and until when, inside the encrypted stream. */
+static char *grant_meta(const struct bg_grant *g)
+{
+	json_t *o = json_object(), *root = json_object();
+	char *s = NULL;
+	bool bad;
+
+	/* Each set returns non-zero on failure. */
+	bad = o == NULL || root == NULL ||
+	      json_object_set_new(o, "version", json_integer(1)) ||
+	      json_object_set_new(o, "session", json_string(g->session)) ||
+	      json_object_set_new(o, "user", json_string(g->user)) ||
+	      json_object_set_new(o, "uid", json_integer(g->uid)) ||
+	      json_object_set_new(o, "ticket", json_string(g->ticket)) ||
+	      json_object_set_new(o, "justification", json_string(g->justification)) ||
+	      (g->approver && json_object_set_new(o, "approver", json_string(g->approver))) ||
+	      (g->rhost && json_object_set_new(o, "rhost", json_string(g->rhost))) ||
+	      (g->tty && json_object_set_new(o, "tty", json_string(g->tty))) ||
+	      (g->mfa && json_object_set_new(o, "mfa", json_string(g->mfa))) ||
+	      (g->ticket_unverified &&
+	       json_object_set_new(o, "ticket_unverified", json_true())) ||
+	      json_object_set_new(o, "start", json_integer((json_int_t)g->start)) ||
+	      json_object_set_new(o, "expires", json_integer((json_int_t)g->expires)) ||
+	      json_object_set(root, "grant", o);
+	if (!bad)
+		s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	json_decref(root);
+	return s;
+}
+
+int record_open(const struct record_opts *o, struct record **out, char *why, size_t whylen)
+{
+	struct record *r = calloc(1, sizeof(*r));
+	time_t t;
+	char *meta;
+	int rc;
+
+	*out = NULL;
+	if (r == NULL)
+		return BG_ENOMEM;
+	r->o = *o;
+	/* Recorded for no one, or to nowhere: refuse before making anything. */
+	if (o->n_auditors == 0 || !bg_grant_id_valid(o->grant->session) ||
+	    sodium_hex2bin(r->session, sizeof(r->session), o->grant->session,
+			   BG_SESSION_ID_LEN, NULL, NULL, NULL) != 0 ||
+	    bg_snprintf(r->dir, sizeof(r->dir), "%s/%s", o->cfg->paths.spool_dir,
+			o->grant->session) != BG_OK) {
+		(void)!snprintf(why, whylen, "%s", o->n_auditors == 0 ? "no auditor key is "
+				"configured" : "malformed session id or spool path too long");
+		free(r);
+		return BG_EINVAL;
+	}
+	t = wall(r);
+	rfc3339(t, r->start);
+	r->t0 = now(r);
+	/* The expiry on the monotonic clock: a changed wall clock does not
+	 * lengthen the session. */
+	r->expiry = r->t0 + (o->grant->expires > t ? (uint64_t)(o->grant->expires - t) * US : 0);
+	r->warned = r->expiry - r->t0 <= 60 * US ? 2 : r->expiry - r->t0 <= 300 * US ? 1 : 0;
+	if ((rc = privileged(r, OP_OPEN, false)) != BG_OK) {
+		(void)!snprintf(why, whylen, "cannot record into %s: %s", r->dir, bg_strerror(rc));
+		record_free(r);
+		return rc;
+	}
+	if ((meta = grant_meta(o->grant)) == NULL)
+		rc = BG_ENOMEM;
+	else
+		rc = bg_recwriter_event(r->w, BG_EV_META, 0, meta, strlen(meta));
+	free(meta);
+	/* The grant is on disk before the user gets a shell. */
+	if (rc == BG_OK)
+		rc = bg_recwriter_flush(r->w);
+	if (rc != BG_OK) {
+		(void)!snprintf(why, whylen, "cannot record into %s: %s", r->dir, bg_strerror(rc));
+		record_free(r);
+		return rc;
+	}
+	*out = r;
+	return BG_OK;
+}
+
+int record_banner(struct record *r, char *text, size_t cap)
+{
+	const struct bg_grant *g = r->o.grant;
+	char until[32];
+	int n;
+
+	rfc3339(g->expires, until);
+	n = snprintf(text, cap, "breakglass: this session is recorded for ticket %s. "
+		     "Access ends at %.10s %.8s UTC.\r\n", g->ticket, until, until + 11);
+	if (n < 0 || (size_t)n >= cap)
+		return BG_ETRUNC;
+	return add(r, BG_EV_OUT, text, (size_t)n) == 0 ? BG_OK : BG_EIO;
+}
+
+int record_close(struct record *r, int wait_status)
+{
+	char meta[96];
+	int rc, n;
+
+	if (r->unrecorded || r->w == NULL)
+		return BG_EIO;
+	n = snprintf(meta, sizeof(meta), "{\"end\":{\"%s\":%d%s}}",
+		     WIFEXITED(wait_status) ? "exit_status" : "signal",
+		     WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) :
+		     WIFSIGNALED(wait_status) ? WTERMSIG(wait_status) : 0,
+		     r->stop ? ",\"ended_by_recorder\":true" : "");
+	rc = bg_recwriter_event(r->w, BG_EV_META, now(r) - r->t0, meta, (size_t)n);
+	if (rc == BG_OK)
+		rc = bg_recwriter_finish(r->w);
+	rfc3339(wall(r), r->end);
+	if (rc == BG_OK)
+		rc = privileged(r, OP_MANIFEST, true);
+	return rc;
+}
+
+const char *record_stop_reason(const struct record *r)
+{
+	return r->stop;
+}
+
+void record_free(struct record *r)
+{
+	if (r == NULL)
+		return;
+	bg_recwriter_free(r->w);
+	free(r);
+}
