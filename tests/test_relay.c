@@ -152,6 +152,11 @@ static void child(int in, int out, int err, int side, bool ctty, int (*fn)(void)
 	close_range(4, ~0U, 0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* As spawn.c does for the real child: the test may run under nohup
+	 * or a harness that ignores these, and the cases expect SIGHUP and
+	 * SIGPIPE to end the child. */
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
 	_exit(fn());
 }
 
