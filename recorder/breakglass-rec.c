@@ -25,6 +25,7 @@
 #include "breakglass/keys.h"
 #include "breakglass/log.h"
 #include "breakglass/text.h"
+#include "environ.h"
 #include "priv.h"
 #include "record.h"
 #include "relay.h"
@@ -243,7 +244,7 @@ static int session(struct rec *r, const char *cmd)
 		refuse(r, "cannot record the banner");
 	/* In a command's output the banner would corrupt scp or rsync data. */
 	(void)!write(so.pty ? STDOUT_FILENO : STDERR_FILENO, banner, strlen(banner));
-	if ((env = spawn_env(environ, &r->pw, r->session)) == NULL)
+	if ((env = environ_build(environ, &r->pw, r->session)) == NULL)
 		refuse(r, "out of memory");
 	so.env = env;
 	/* sshd's pty belongs to the user, who could open it again from the
@@ -287,7 +288,7 @@ static int session(struct rec *r, const char *cmd)
 		bg_log_msg(BG_LOG_INFO, "breakglass-rec", "session %s: recording complete, "
 			   "exit status %d", r->session, exit_status(st));
 	record_free(rec);
-	spawn_env_free(env);
+	environ_free(env);
 	return exit_status(st);
 }
 

@@ -1,7 +1,6 @@
 /* Starting the session's child: on a new pty (interactive) or on pipes
- * (a command without a terminal), with an environment built from an
- * allow-list, the user's ids and a check that none of the recorder's can
- * come back. */
+ * (a command without a terminal), with the user's ids and a check that
+ * none of the recorder's can come back. */
 #ifndef BREAKGLASS_RECORDER_SPAWN_H
 #define BREAKGLASS_RECORDER_SPAWN_H
 
@@ -9,25 +8,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-/* The child's environment from env (the recorder's, untrusted): TERM,
- * LANG, LC_* ("LC_" and then [A-Z_]+), TZ and the SSH_* variables sshd
- * sets (SSH_CLIENT, SSH_CONNECTION, SSH_ORIGINAL_COMMAND, SSH_AUTH_SOCK;
- * not SSH_TTY: the session's terminal is the recorder's pty, and the
- * outer one must not be written to around the recording) when their values are printable (no C0 or C1 control
- * or DEL, valid UTF-8) and at most 4096 bytes, and their name occurs
- * only once in env (twice: neither is passed); HOME, USER, LOGNAME,
- * SHELL (pw_shell, or /bin/sh when empty) from pw; a fixed PATH (with
- * the sbin directories for uid 0); BREAKGLASS_SESSION=session.
- * Everything else is dropped (LD_*, BREAKGLASS_CONFIG, ...).  env may be
- * NULL.  A NULL terminated malloc'ed array of malloc'ed strings, or NULL
- * with errno: ENOMEM, or EINVAL (pw without name or home, a session with
- * a control character). */
-char **spawn_env(char *const *env, const struct passwd *pw, const char *session);
-void spawn_env_free(char **env);
-
 struct spawn_opts {
 	const struct passwd *pw;        /* the user: shell, home */
-	char *const *env;               /* from spawn_env */
+	char *const *env;               /* from environ_build */
 	const char *command;            /* -c COMMAND, or NULL: a login shell */
 	bool pty;                       /* interactive: a new pty */
 	int term_fd;                    /* pty mode: the user's terminal to copy
