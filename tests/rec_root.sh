@@ -48,7 +48,7 @@ P=$S/prefix
 
 mkdir "$S/build" || hard_error "mkdir"
 eval "set -- $("$STATUS" --config)"
-(cd "$S/build" && "$TESTS_SRCDIR/../configure" "$@" --prefix="$P" --sysconfdir="$P/etc" \
+(cd "$S/build" && "$TESTS_SRCDIR/../configure" "$@" --srcdir="$TESTS_SRCDIR/.." --prefix="$P" --sysconfdir="$P/etc" \
 	--localstatedir="$P/var" --runstatedir="$P/run" > configure.log 2>&1) ||
 	hard_error "configure failed: $(tail -n 5 "$S/build/configure.log")"
 make -C "$S/build" -j2 recorder/breakglass-rec ctl/breakglassctl replay/breakglass-replay \

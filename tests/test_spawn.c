@@ -147,12 +147,16 @@ static int drop_fail(void *ctx)
 /* One pty child started the way the recorder would, with the parent in
  * a hostile state (signals ignored and blocked, an fd left inheritable,
  * the user's terminal 132x43 with ^A as intr), reports on itself. */
+/* The signal state first, with builtins only: once the shell has forked
+ * and waits, it blocks SIGCHLD itself. */
 static const char probe_script[] =
+	"while read -r l; do case $l in SigIgn:*|SigBlk:*) echo \"$l\";; esac; done "
+	"</proc/$$/status; "
 	"echo \"tty=$(tty) argv0=$0\"; : </dev/tty && echo ctty=yes; "
 	"set -- $(cut -d' ' -f6,8 /proc/$$/stat); echo \"pid=$$ sid=$1 fg=$2\"; "
 	"echo fds; ls -1 /proc/$$/fd; echo env; tr '\\0' '\\n' </proc/$$/environ; "
 	"echo end; echo \"size=$(stty size)\"; stty -a | grep -o 'intr = [^;]*'; "
-	"echo \"cwd=$(pwd -P)\"; grep -E '^Sig(Ign|Blk):' /proc/$$/status; exit 42";
+	"echo \"cwd=$(pwd -P)\"; exit 42";
 static struct run probe;
 static char **probe_env;
 static char probe_drop[4200];
