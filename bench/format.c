@@ -258,6 +258,12 @@ static unsigned long num(const char *s, unsigned long min, unsigned long max, co
 	return v;
 }
 
+/* A zstd level: 1 to 22, or -1 to -7 for zstd's fast levels (--fast=N). */
+static int level(const char *s)
+{
+	return s[0] == '-' ? -(int)num(s + 1, 1, 7, "-l LEVEL") : (int)num(s, 1, 22, "-l LEVEL");
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench/format [-s MB] [-k MB] [-l LEVEL] [-b KiB] [-r MiB] "
@@ -275,7 +281,7 @@ static void parse(int argc, char **argv, struct bench_opts *o)
 		else if (c == 'k')
 			o->keys = num(optarg, 0, 1000, "-k MB") * (size_t)MB;
 		else if (c == 'l')
-			o->level = (int)num(optarg, 1, 22, "-l LEVEL");
+			o->level = level(optarg);
 		else if (c == 'b')
 			o->batch = num(optarg, 1, BG_BATCH_MAX / KIB, "-b KiB") * KIB;
 		else if (c == 'r')

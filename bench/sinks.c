@@ -190,7 +190,10 @@ int bench_zstd_cli(int level, const char *in, const char *out, uint64_t *stored)
 	pid_t pid;
 	int st, fd;
 
-	(void)snprintf(lv, sizeof(lv), "-%d", level);
+	if (level < 0)
+		(void)snprintf(lv, sizeof(lv), "--fast=%d", -level);
+	else
+		(void)snprintf(lv, sizeof(lv), "-%d", level);
 	if ((pid = fork()) < 0)
 		return BG_EIO;
 	if (pid == 0) {
