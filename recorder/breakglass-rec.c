@@ -304,12 +304,7 @@ int main(int argc, char **argv)
 	if (priv_init(&r.priv, why, sizeof(why)) != 0)
 		refuse(NULL, "%s", why);
 	/* The relay takes these through a signalfd; the child gets them back. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGWINCH);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
+	relay_signals(&set);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		refuse(NULL, "cannot set up signals");
 	cmd = command(argc, argv);

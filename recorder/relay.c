@@ -50,7 +50,15 @@ struct relay {
 /* One per process: relay_run owns the signal mask and SIGPIPE anyway. */
 static struct relay the_relay;
 
-static const int relay_sigs[] = { SIGCHLD, SIGWINCH, SIGHUP, SIGTERM, SIGINT };
+void relay_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGWINCH);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+}
 
 static uint64_t now_us(void)
 {
@@ -429,9 +437,7 @@ int relay_run(const struct relay_opts *o, const struct relay_sink *s, void *ctx,
 	r->s = s;
 	r->ctx = ctx;
 	r->pty = o->pty >= 0;
-	sigemptyset(&set);
-	for (i = 0; i < sizeof(relay_sigs) / sizeof(relay_sigs[0]); i++)
-		sigaddset(&set, relay_sigs[i]);
+	relay_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, &oldmask);
 	/* EPIPE from a vanished user is handled where it happens */
 	sigaction(SIGPIPE, &ign, &oldpipe);

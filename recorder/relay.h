@@ -4,6 +4,7 @@
 #ifndef BREAKGLASS_RECORDER_RELAY_H
 #define BREAKGLASS_RECORDER_RELAY_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -70,6 +71,11 @@ struct relay_opts {
  * EINVAL for a child <= 0 touches nothing). */
 int relay_run(const struct relay_opts *o, const struct relay_sink *s, void *ctx,
 	      int *status, bool *sink_stopped);
+
+/* The signals relay_run takes through a signalfd (SIGCHLD, SIGWINCH,
+ * SIGHUP, SIGTERM, SIGINT): the caller blocks them before it starts the
+ * child, so that none arrives before the relay listens. */
+void relay_signals(sigset_t *set);
 
 /* From tick: write text to the user's terminal (user_out; user_err in
  * pipe mode, where stdout carries a command's data) only, never

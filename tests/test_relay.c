@@ -337,12 +337,7 @@ int main(void)
 	};
 
 	/* as the recorder does before it starts the child (relay.h) */
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGWINCH);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
+	relay_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
