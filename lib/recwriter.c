@@ -23,6 +23,8 @@
 #define PIECE_MAX (PAYLOAD_MAX - BG_SEG_EV_HDR)
 /* Below this a zstd frame costs more than it saves. */
 #define TINY_BATCH 64
+/* The fast levels' hash table: 2^12 four-byte entries, 16 KiB. */
+#define FAST_HASH_LOG 12
 
 _Static_assert(_Alignof(crypto_secretstream_xchacha20poly1305_state) == 1,
 	       "the state may live in a guarded (unaligned) buffer");
@@ -38,7 +40,6 @@ struct bg_recwriter {
 	struct bg_secret *stream;       /* secretstream state of the open segment */
 	crypto_secretstream_xchacha20poly1305_state *st;        /* in stream */
 	size_t batch_bytes;
-	int level;
 	ZSTD_CCtx *cctx;
 	/* batch[0] is the compression byte, so a raw chunk is encrypted in
 	 * place; the buffers are allocated once at their largest (pages are
@@ -109,8 +110,8 @@ static const unsigned char *chunk_plain(struct bg_recwriter *w, size_t *len)
 	*len = w->batch_len;
 	if (n < TINY_BATCH)
 		return w->batch;
-	z = ZSTD_compressCCtx(w->cctx, w->zbuf + 1, ZSTD_COMPRESSBOUND(PAYLOAD_MAX),
-			      w->batch + 1, n, w->level);
+	/* The parameters stick: compress2 only starts a new frame. */
+	z = ZSTD_compress2(w->cctx, w->zbuf + 1, ZSTD_COMPRESSBOUND(PAYLOAD_MAX), w->batch + 1, n);
 	/* A failed or useless compression still leaves a valid raw chunk. */
 	if (ZSTD_isError(z) || z >= n)
 		return w->batch;
@@ -337,6 +338,14 @@ void bg_recwriter_free(struct bg_recwriter *w)
 	free(w);
 }
 
+int bg_recwriter_zstd_setup(ZSTD_CCtx *c, int level)
+{
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level)) ||
+	    ((level == 1 || level < 0) && ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_hashLog, FAST_HASH_LOG))))
+		return BG_EINVAL;
+	return BG_OK;
+}
+
 static int check_opts(const struct bg_recwriter_opts *o)
 {
 	size_t i, j;
@@ -378,7 +387,6 @@ int bg_recwriter_open(const struct bg_recwriter_opts *o, struct bg_recwriter **o
 	memcpy(w->auditors, o->auditors, o->n_auditors * sizeof(*o->auditors));
 	w->n_auditors = o->n_auditors;
 	w->batch_bytes = o->batch_bytes;
-	w->level = o->zstd_level;
 	w->batch_len = 1;
 	if ((r = bg_secret_new(crypto_sign_SECRETKEYBYTES, &w->sign_key)) != BG_OK ||
 	    (r = bg_secret_set(w->sign_key, bg_secret_data(o->host->sk),
@@ -391,6 +399,7 @@ int bg_recwriter_open(const struct bg_recwriter_opts *o, struct bg_recwriter **o
 	w->st = (crypto_secretstream_xchacha20poly1305_state *)bg_secret_data(w->stream);
 	r = BG_ENOMEM;
 	if ((w->cctx = ZSTD_createCCtx()) == NULL ||
+	    bg_recwriter_zstd_setup(w->cctx, o->zstd_level) != BG_OK ||
 	    (w->batch = malloc(BG_BATCH_MAX)) == NULL ||
 	    (w->zbuf = malloc(1 + ZSTD_COMPRESSBOUND(PAYLOAD_MAX))) == NULL ||
 	    (w->out = malloc(BG_SEG_REC_MAX)) == NULL)
