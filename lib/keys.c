@@ -162,6 +162,8 @@ static int file_text(const struct bg_keypair *k, bool secret,
 	return BG_OK;
 }
 
+/* The secret file must be new (bg_safefile_write_new); the public one
+ * is replaced. */
 static int write_file(const struct bg_keypair *k, bool secret, const char *path,
 		      mode_t mode, gid_t gid)
 {
@@ -171,7 +173,10 @@ static int write_file(const struct bg_keypair *k, bool secret, const char *path,
 
 	if ((r = file_text(k, secret, &text, &len)) != BG_OK)
 		return r;
-	r = bg_safefile_write_atomic(path, bg_secret_data(text), len, mode, gid);
+	if (secret)
+		r = bg_safefile_write_new(path, bg_secret_data(text), len, mode, gid);
+	else
+		r = bg_safefile_write_atomic(path, bg_secret_data(text), len, mode, gid);
 	bg_secret_free(text);
 	return r;
 }
@@ -179,7 +184,6 @@ static int write_file(const struct bg_keypair *k, bool secret, const char *path,
 int bg_keys_save(const struct bg_keypair *k, const char *secret_path,
 		 const char *public_path, gid_t gid)
 {
-	struct stat st;
 	int r;
 
 	if (k == NULL || k->sk == NULL || !type_ok(k->pub.type) ||
@@ -189,11 +193,9 @@ int bg_keys_save(const struct bg_keypair *k, const char *secret_path,
 		return BG_EINVAL;
 	/* Replacing an auditor key would leave every session sealed to it
 	 * unreadable; replacing the host key, every signature unverifiable.
-	 * lstat: a symbolic link (even a dangling one) counts as a file. */
-	if (lstat(secret_path, &st) == 0)
-		return BG_EUNSAFE;
-	if (errno != ENOENT)
-		return BG_EIO;
+	 * So the secret file is only ever created, never replaced: anything
+	 * at its path, a symbolic link (even a dangling one) or a file that
+	 * another keygen made meanwhile, makes this fail (BG_EUNSAFE). */
 	if ((r = write_file(k, true, secret_path, 0600, gid)) != BG_OK)
 		return r;
 	/* A secret without its public half would only block a retry. */

@@ -200,8 +200,12 @@ int bg_safefile_read(const char *path, uid_t trusted, size_t max,
 	return BG_OK;
 }
 
-int bg_safefile_write_atomic(const char *path, const void *data, size_t len,
-			     mode_t mode, gid_t gid)
+/* A temporary file beside path with data[len], mode and group, synced,
+ * then put in place: rename (replace) or link, which never replaces
+ * anything, a symbolic link included (EEXIST: BG_EUNSAFE); then the
+ * directory synced. */
+static int write_file(const char *path, const void *data, size_t len, mode_t mode, gid_t gid,
+		      bool replace)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX], *slash;
 	const char *p = data;
@@ -234,13 +238,15 @@ int bg_safefile_write_atomic(const char *path, const void *data, size_t len,
 		r = BG_EIO;
 	if (close(fd) != 0 && r == BG_OK)
 		r = BG_EIO;
-	if (r == BG_OK && rename(tmp, path) != 0)
+	if (r == BG_OK && replace && rename(tmp, path) != 0)
 		r = BG_EIO;
-	if (r != BG_OK) {
+	if (r == BG_OK && !replace && link(tmp, path) != 0)
+		r = errno == EEXIST ? BG_EUNSAFE : BG_EIO;
+	if (r != BG_OK || !replace)
 		(void)unlink(tmp);
+	if (r != BG_OK)
 		return r;
-	}
-	/* The rename itself must reach the disk too. */
+	/* The new name itself must reach the disk too. */
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return BG_EIO;
 	/* Some file systems cannot sync a directory (EINVAL): nothing to do. */
@@ -248,6 +254,18 @@ int bg_safefile_write_atomic(const char *path, const void *data, size_t len,
 		r = BG_EIO;
 	close(dfd);
 	return r;
+}
+
+int bg_safefile_write_atomic(const char *path, const void *data, size_t len,
+			     mode_t mode, gid_t gid)
+{
+	return write_file(path, data, len, mode, gid, true);
+}
+
+int bg_safefile_write_new(const char *path, const void *data, size_t len, mode_t mode,
+			  gid_t gid)
+{
+	return write_file(path, data, len, mode, gid, false);
 }
 
 int bg_safefile_mkdir(const char *path, mode_t mode, gid_t gid)

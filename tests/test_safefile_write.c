@@ -1,5 +1,6 @@
-/* Tests for lib/safefile.c's writers: files replaced atomically with
- * exact modes and groups, and directories made with exact modes. */
+/* Tests for lib/safefile.c's writers: files replaced atomically or made
+ * new (never replacing anything) with exact modes and groups, and
+ * directories made with exact modes. */
 #include "config.h"
 
 #include <dirent.h>
@@ -147,6 +148,74 @@ void test_safefile_write_atomic_onto_directory_fails(void **state)
 	free(got);
 	assert_no_tmp_left(f->dir);
 	free(inside);
+}
+
+void test_safefile_write_new_creates_with_mode(void **state)
+{
+	struct fixture *f = *state;
+	char path[4096], *got;
+	struct stat st;
+
+	assert_true(snprintf(path, sizeof(path), "%s/new", f->dir) < (int)sizeof(path));
+	assert_int_equal(bg_safefile_write_new(path, "secret\n", 7, 0600, (gid_t)-1), BG_OK);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_nlink, 1);       /* the temporary name is gone */
+	got = slurp(path);
+	assert_string_equal(got, "secret\n");
+	free(got);
+	assert_no_tmp_left(f->dir);
+}
+
+/* Whatever is at the path stays as it was: a file (same inode, same
+ * bytes), a symbolic link, dangling or not (its target is not made), a
+ * directory. */
+void test_safefile_write_new_never_replaces(void **state)
+{
+	struct fixture *f = *state;
+	char *p = th_write(f->dir, "f", "old", 3, 0600), *got, link[4096], target[4096], d[4096];
+	struct stat before, after;
+
+	assert_int_equal(lstat(p, &before), 0);
+	assert_int_equal(bg_safefile_write_new(p, "new", 3, 0600, (gid_t)-1), BG_EUNSAFE);
+	assert_int_equal(lstat(p, &after), 0);
+	assert_int_equal(after.st_ino, before.st_ino);
+	got = slurp(p);
+	assert_string_equal(got, "old");
+	free(got);
+
+	assert_true(snprintf(link, sizeof(link), "%s/link", f->dir) < (int)sizeof(link));
+	assert_true(snprintf(target, sizeof(target), "%s/target", f->dir) < (int)sizeof(target));
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(bg_safefile_write_new(link, "new", 3, 0600, (gid_t)-1), BG_EUNSAFE);
+	assert_int_equal(lstat(target, &after), -1);
+	assert_int_equal(lstat(link, &after), 0);
+	assert_true(S_ISLNK(after.st_mode));
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(symlink(p, link), 0);
+	assert_int_equal(bg_safefile_write_new(link, "new", 3, 0600, (gid_t)-1), BG_EUNSAFE);
+	got = slurp(p);
+	assert_string_equal(got, "old");
+	free(got);
+
+	assert_true(snprintf(d, sizeof(d), "%s/d", f->dir) < (int)sizeof(d));
+	assert_int_equal(mkdir(d, 0700), 0);
+	assert_int_equal(bg_safefile_write_new(d, "new", 3, 0600, (gid_t)-1), BG_EUNSAFE);
+	assert_int_equal(lstat(d, &after), 0);
+	assert_true(S_ISDIR(after.st_mode));
+	assert_no_tmp_left(f->dir);
+	free(p);
+}
+
+void test_safefile_write_new_missing_dir_eio(void **state)
+{
+	struct fixture *f = *state;
+	char path[4096];
+
+	assert_true(snprintf(path, sizeof(path), "%s/no/new", f->dir) < (int)sizeof(path));
+	assert_int_equal(bg_safefile_write_new(path, "x", 1, 0600, (gid_t)-1), BG_EIO);
+	assert_no_tmp_left(f->dir);
 }
 
 void test_safefile_mkdir_exact_mode_despite_umask(void **state)

@@ -34,6 +34,12 @@ BG_WUR int bg_safefile_read(const char *path, uid_t trusted, size_t max,
  * unless -1), fsync, rename, fsync of the directory. */
 BG_WUR int bg_safefile_write_atomic(const char *path, const void *data,
 				    size_t len, mode_t mode, gid_t gid);
+/* As bg_safefile_write_atomic, but path must not exist: anything there,
+ * a symbolic link included, is left alone and the call fails with
+ * BG_EUNSAFE, also when it appeared while the file was being written
+ * (the file is put in place with link(2), never rename). */
+BG_WUR int bg_safefile_write_new(const char *path, const void *data,
+				 size_t len, mode_t mode, gid_t gid);
 
 /* Make directory path with mode (and group gid unless -1) if it does not
  * exist; an existing one is left as it is.  Its parent must exist. */
