@@ -273,6 +273,13 @@ static const char *derive_public(enum bg_key_type type, struct bg_secret *sk,
 	return bad;
 }
 
+static bool has_type(json_t *root, const char *name)
+{
+	json_t *v = json_object_get(root, "type");
+
+	return json_is_string(v) && strcmp(json_string_value(v), name) == 0;
+}
+
 /* NULL if root is a valid file of that type and kind (now in pub and, for
  * a secret file, sk), else what is wrong with it. */
 static const char *parse_file(json_t *root, enum bg_key_type type,
@@ -291,8 +298,12 @@ static const char *parse_file(json_t *root, enum bg_key_type type,
 	v = json_object_get(root, "version");
 	if (!json_is_integer(v) || json_integer_value(v) != KEYS_VERSION)
 		return "version is not 1";
-	v = json_object_get(root, "type");
-	if (!json_is_string(v) || strcmp(json_string_value(v), type_name(type, sk != NULL)) != 0)
+	/* The other half of the right kind is an easy mix-up: say so. */
+	if (has_type(root, type_name(type, sk == NULL)))
+		return sk != NULL ? "a public key file (.pub) where the secret one (.key) is needed" :
+		       "a secret key file where the public one (.pub) is needed; "
+		       "a secret key does not belong here";
+	if (!has_type(root, type_name(type, sk != NULL)))
 		return "type is not the kind of key asked for";
 	if (!hex_decode(json_object_get(root, "id"), id, sizeof(id)))
 		return "id is not 32 lowercase hex digits";
@@ -327,6 +338,7 @@ static int load(const char *path, enum bg_key_type type, uid_t trusted,
 	char *text = NULL;
 	size_t len = 0;
 	json_t *root, *v;
+	bool loose;
 	int r;
 
 	r = bg_safefile_read(path, trusted, KEYS_MAX_BYTES, &text, &len, &why);
@@ -336,13 +348,9 @@ static int load(const char *path, enum bg_key_type type, uid_t trusted,
 		return r == BG_ETOOBIG ? BG_EINVAL : r;
 	}
 	/* A secret others could read is a secret no longer (the checks of
-	 * the read come first: a symbolic link is refused before this). */
-	if (sk != NULL && (lstat(path, &st) != 0 || (st.st_mode & 077) != 0)) {
-		sodium_memzero(text, len);
-		free(text);
-		log_refusal(path, what, "readable by group or others (chmod 600)");
-		return BG_EUNSAFE;
-	}
+	 * the read come first: a symbolic link is refused before this);
+	 * unless the file holds no secret, a public one given by mistake. */
+	loose = sk != NULL && (lstat(path, &st) != 0 || (st.st_mode & 077) != 0);
 	/* One object and at most a final newline, as section 6 says. */
 	if (len < 2 || text[0] != '{' || (text[len - 1] == '\n' ? len < 3 ||
 					  text[len - 2] != '}' : text[len - 1] != '}'))
@@ -354,10 +362,15 @@ static int load(const char *path, enum bg_key_type type, uid_t trusted,
 	/* jerr may quote the bad token (perhaps the key): never logged. */
 	sodium_memzero(&jerr, sizeof(jerr));
 	if (root == NULL) {
-		log_refusal(path, what, "not one JSON object");
-		return BG_EINVAL;
+		log_refusal(path, what, loose ? "readable by group or others (chmod 600)" :
+			    "not one JSON object");
+		return loose ? BG_EUNSAFE : BG_EINVAL;
 	}
-	bad = parse_file(root, type, pub, sk);
+	if (loose && !has_type(root, type_name(type, false))) {
+		bad = "readable by group or others (chmod 600)";
+		r = BG_EUNSAFE;
+	} else
+		bad = parse_file(root, type, pub, sk);
 	/* jansson's copy of the key text: wiped in place before it is freed. */
 	v = json_is_object(root) ? json_object_get(root, "secret") : NULL;
 	if (json_is_string(v))
@@ -365,7 +378,7 @@ static int load(const char *path, enum bg_key_type type, uid_t trusted,
 	json_decref(root);
 	if (bad != NULL) {
 		log_refusal(path, what, bad);
-		return bad == no_memory ? BG_ENOMEM : BG_EINVAL;
+		return r == BG_EUNSAFE ? r : bad == no_memory ? BG_ENOMEM : BG_EINVAL;
 	}
 	return BG_OK;
 }
