@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "breakglass/buf.h"
+#include "breakglass/jsonwipe.h"
 #include "breakglass/keys.h"
 #include "breakglass/log.h"
 #include "breakglass/safefile.h"
@@ -337,7 +338,7 @@ static int load(const char *path, enum bg_key_type type, uid_t trusted,
 	struct stat st;
 	char *text = NULL;
 	size_t len = 0;
-	json_t *root, *v;
+	json_t *root;
 	bool loose;
 	int r;
 
@@ -351,6 +352,8 @@ static int load(const char *path, enum bg_key_type type, uid_t trusted,
 	 * the read come first: a symbolic link is refused before this);
 	 * unless the file holds no secret, a public one given by mistake. */
 	loose = sk != NULL && (lstat(path, &st) != 0 || (st.st_mode & 077) != 0);
+	/* Every block jansson frees from here on may hold the key. */
+	bg_jsonwipe_begin();
 	/* One object and at most a final newline, as section 6 says. */
 	if (len < 2 || text[0] != '{' || (text[len - 1] == '\n' ? len < 3 ||
 					  text[len - 2] != '}' : text[len - 1] != '}'))
@@ -362,6 +365,7 @@ static int load(const char *path, enum bg_key_type type, uid_t trusted,
 	/* jerr may quote the bad token (perhaps the key): never logged. */
 	sodium_memzero(&jerr, sizeof(jerr));
 	if (root == NULL) {
+		bg_jsonwipe_end();
 		log_refusal(path, what, loose ? "readable by group or others (chmod 600)" :
 			    "not one JSON object");
 		return loose ? BG_EUNSAFE : BG_EINVAL;
@@ -371,11 +375,8 @@ static int load(const char *path, enum bg_key_type type, uid_t trusted,
 		r = BG_EUNSAFE;
 	} else
 		bad = parse_file(root, type, pub, sk);
-	/* jansson's copy of the key text: wiped in place before it is freed. */
-	v = json_is_object(root) ? json_object_get(root, "secret") : NULL;
-	if (json_is_string(v))
-		sodium_memzero((char *)json_string_value(v), json_string_length(v));
 	json_decref(root);
+	bg_jsonwipe_end();
 	if (bad != NULL) {
 		log_refusal(path, what, bad);
 		return r == BG_EUNSAFE ? r : bad == no_memory ? BG_ENOMEM : BG_EINVAL;

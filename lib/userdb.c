@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "breakglass/buf.h"
+#include "breakglass/jsonwipe.h"
 #include "breakglass/log.h"
 #include "breakglass/recovery.h"
 #include "breakglass/safefile.h"
@@ -203,7 +204,7 @@ int bg_userdb_load(const struct bg_config *cfg, const char *user,
 	const char *bad = NULL;
 	struct bg_user *u = NULL;
 	json_error_t jerr;
-	json_t *root, *k;
+	json_t *root;
 	size_t len = 0;
 	int r;
 
@@ -216,10 +217,13 @@ int bg_userdb_load(const struct bg_config *cfg, const char *user,
 			log_refusal(path, why.text);
 		return r == BG_ETOOBIG ? BG_EINVAL : r;
 	}
+	/* Every block jansson frees from here on may hold the key. */
+	bg_jsonwipe_begin();
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	sodium_memzero(text, len);
 	free(text);
 	if (root == NULL) {
+		bg_jsonwipe_end();
 		/* jerr.text may quote the bad token (perhaps the key): not logged. */
 		if (bg_snprintf(where, sizeof(where), "not JSON (line %d, column %d)",
 				jerr.line, jerr.column) != BG_OK)
@@ -231,11 +235,8 @@ int bg_userdb_load(const struct bg_config *cfg, const char *user,
 	sodium_memzero(&jerr, sizeof(jerr));
 	if ((r = user_alloc(user, &u)) == BG_OK && (bad = parse_record(root, user, u)) != NULL)
 		r = bad == no_memory ? BG_ENOMEM : BG_EINVAL;
-	/* jansson's copy of the key text: wiped in place before it is freed. */
-	k = json_is_object(root) ? json_object_get(root, "totp_key") : NULL;
-	if (json_is_string(k))
-		sodium_memzero((char *)json_string_value(k), json_string_length(k));
 	json_decref(root);
+	bg_jsonwipe_end();
 	if (r != BG_OK) {
 		if (bad != NULL)
 			log_refusal(path, bad);
@@ -250,18 +251,22 @@ int bg_userdb_load(const struct bg_config *cfg, const char *user,
 static int record_text(const struct bg_user *u, struct bg_secret **out, size_t *len)
 {
 	const size_t flags = JSON_INDENT(2);
-	json_t *root = json_object(), *codes = json_array(), *key = NULL;
+	json_t *root, *codes, *key = NULL;
 	struct bg_buf b32;
 	char created[32];
 	size_t i, n = 0;
 	int r, bad;
 
 	*out = NULL;
+	/* jansson's copies of the key are wiped when they are freed. */
+	bg_jsonwipe_begin();
+	root = json_object();
+	codes = json_array();
 	bg_buf_init(&b32, 64);
 	format_time(u->created, created);
 	r = bg_totp_base32(bg_secret_data(u->key), bg_secret_len(u->key), &b32);
-	if (r == BG_OK && (key = json_string(bg_buf_str(&b32))) != NULL)
-		json_incref(key);       /* kept to wipe jansson's copy below */
+	if (r == BG_OK)
+		key = json_string(bg_buf_str(&b32));
 	bg_buf_free(&b32);
 	bad = root == NULL || codes == NULL || key == NULL;
 	for (i = 0; i < BG_RECOVERY_CODES; i++)
@@ -284,11 +289,8 @@ static int record_text(const struct bg_user *u, struct bg_secret **out, size_t *
 		bg_secret_data(*out)[n] = '\n';
 		*len = n + 1;
 	}
-	if (key != NULL) {
-		sodium_memzero((char *)json_string_value(key), json_string_length(key));
-		json_decref(key);
-	}
 	json_decref(root);
+	bg_jsonwipe_end();
 	if (r != BG_OK) {
 		bg_secret_free(*out);
 		*out = NULL;

@@ -6,12 +6,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "helpers.h"
 #include "breakglass/config.h"
@@ -179,4 +182,40 @@ struct bg_config *th_config_load(const char *path)
 	}
 	bg_config_diags_free(&d);
 	return cfg;
+}
+
+static struct {
+	unsigned char needle[256];
+	size_t n, freed, held;
+	json_malloc_t m;
+	json_free_t f;
+} watch;
+
+/* The whole block as malloc gave it: a copy may sit past what was asked. */
+static void watching_free(void *p)
+{
+	if (p != NULL) {
+		watch.freed++;
+		if (memmem(p, malloc_usable_size(p), watch.needle, watch.n) != NULL)
+			watch.held++;
+	}
+	watch.f(p);
+}
+
+void th_json_watch(const void *needle, size_t n)
+{
+	if (n == 0 || n > sizeof(watch.needle))
+		die("th_json_watch");
+	memcpy(watch.needle, needle, n);
+	watch.n = n;
+	watch.freed = watch.held = 0;
+	json_get_alloc_funcs(&watch.m, &watch.f);
+	json_set_alloc_funcs(watch.m, watching_free);
+}
+
+void th_json_unwatch(size_t *freed, size_t *held)
+{
+	json_set_alloc_funcs(watch.m, watch.f);
+	*freed = watch.freed;
+	*held = watch.held;
 }

@@ -30,5 +30,9 @@ char *th_slurp(const char *path, size_t *len);
  * preloaded wrappers; the start of its stdout, NUL-terminated, in out.
  * Returns its exit status: 127 if it could not be run, 128 if killed. */
 int th_run(const char *const argv[], char *out, size_t outlen);
+/* Watch what jansson frees from now on, until th_json_unwatch: how many
+ * blocks it freed, and in how many of them needle[n] was still there. */
+void th_json_watch(const void *needle, size_t n);
+void th_json_unwatch(size_t *freed, size_t *held);
 
 #endif

@@ -317,6 +317,38 @@ static void test_keys_load_refuses_untrusted_owner(void **state)
 	free(p);
 }
 
+/* jansson's copies of a secret key (its lexer's buffer, the string
+ * value) are wiped before they are freed: on success, and when the file
+ * is refused after the key was read. */
+static void test_keys_load_leaves_no_copy_in_freed_memory(void **state)
+{
+	struct fixture *f = *state;
+	char text[512], *s[3];
+	struct bg_keypair *k = NULL;
+	size_t i, freed, held;
+	int want[3] = { BG_OK, BG_EINVAL, BG_EINVAL };
+
+	for (i = 0; i < 2; i++) {
+		snprintf(text, sizeof(text), "{\"version\": 1, \"type\": \"auditor-secret\", "
+			 "\"id\": \"%s\", \"secret\": \"%s\"}\n",
+			 i == 0 ? f->m[0].id : f->m[1].id, f->m[0].sk);
+		s[i] = th_write(f->dir, i == 0 ? "good.key" : "wrong-id.key", text, strlen(text), 0600);
+	}
+	/* a syntax error after the key: the lexer's error path */
+	snprintf(text, sizeof(text), "{\"secret\": \"%s\", \"version\": 1,}", f->m[0].sk);
+	s[2] = th_write(f->dir, "bad.key", text, strlen(text), 0600);
+	for (i = 0; i < 3; i++) {
+		th_json_watch(f->m[0].sk, strlen(f->m[0].sk));
+		assert_int_equal(bg_keys_load_pair(s[i], BG_KEY_AUDITOR, geteuid(), &k), want[i]);
+		th_json_unwatch(&freed, &held);
+		assert_true(freed > 0);
+		assert_int_equal(held, 0);
+		bg_keys_free(k);
+		k = NULL;
+		free(s[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +366,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keys_load_missing_file_is_enoent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_load_refuses_untrusted_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_hostile_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_load_leaves_no_copy_in_freed_memory, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "breakglass/buf.h"
 #include "breakglass/config.h"
 #include "breakglass/totp.h"
 #include "breakglass/userdb.h"
@@ -245,6 +246,36 @@ static void test_userdb_save_needs_the_parent_of_users_dir(void **state)
 	bg_recovery_codes_free(&codes);
 }
 
+/* The TOTP key passes through jansson when a record is saved and when it
+ * is loaded: nothing jansson frees may still hold it. */
+static void test_userdb_leaves_no_copy_in_freed_memory(void **state)
+{
+	struct fixture *f = *state;
+	struct bg_recovery_codes codes;
+	struct bg_user *u, *back;
+	struct bg_buf b32;
+	size_t freed, held;
+
+	assert_int_equal(bg_userdb_new("alice", &u, &codes), BG_OK);
+	bg_buf_init(&b32, 64);
+	assert_int_equal(bg_totp_base32(bg_secret_data(u->key), bg_secret_len(u->key), &b32), BG_OK);
+	th_json_watch(bg_buf_str(&b32), strlen(bg_buf_str(&b32)));
+	assert_int_equal(bg_userdb_save(f->cfg, u), BG_OK);
+	th_json_unwatch(&freed, &held);
+	assert_true(freed > 0);
+	assert_int_equal(held, 0);
+	th_json_watch(bg_buf_str(&b32), strlen(bg_buf_str(&b32)));
+	assert_int_equal(bg_userdb_load(f->cfg, "alice", geteuid(), &back), BG_OK);
+	th_json_unwatch(&freed, &held);
+	assert_true(freed > 0);
+	assert_int_equal(held, 0);
+	assert_true(bg_secret_equal(back->key, bg_secret_data(u->key), BG_TOTP_SECRET_BYTES));
+	bg_buf_free(&b32);
+	bg_userdb_free(back);
+	bg_userdb_free(u);
+	bg_recovery_codes_free(&codes);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +288,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_userdb_save_needs_the_parent_of_users_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_userdb_hostile_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_userdb_unsafe_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_userdb_leaves_no_copy_in_freed_memory, setup, teardown),
 	};
 
 	if (sodium_init() < 0)
