@@ -25,11 +25,15 @@
 static int audit_admin(const struct bg_config *cfg, const char *what,
 		       const char *user)
 {
+	struct bg_actor actor;
 	struct bg_audit_event ev = {
 		.event = what, .result = "success", .service = "breakglassctl",
-		.user = user, .uid = -1,
+		.user = user, .uid = -1, .actor = &actor,
 	};
-	int r = bg_notify_audit(cfg, &ev);
+	int r;
+
+	bg_actor_get(BG_ACTOR_LOGINUID, &actor);
+	r = bg_notify_audit(cfg, &ev);
 
 	if (r != BG_OK)
 		fprintf(stderr, "breakglassctl: %s %s was done but NOT audited: %s: %s\n",

@@ -116,14 +116,25 @@ static int put_time(json_t *o, const char *key, time_t t, long ms)
 	return put_str(o, key, text);
 }
 
+/* A uid as a number; -1 leaves it out. */
+static int put_id(json_t *o, const char *key, long id)
+{
+	if (id == -1)
+		return BG_OK;
+	return json_object_set_new(o, key, json_integer(id)) == 0 ? BG_OK : BG_ENOMEM;
+}
+
 /* The object of every member but "hash", in the fixed order. */
 static int build_object(const struct bg_audit_event *ev, const char *prev,
 			json_t *o)
 {
+	const char *actor = ev->actor != NULL && ev->actor->name[0] != '\0' ?
+			    ev->actor->name : NULL;
 	const struct { const char *key, *val; } strs[] = {
 		{ "event", ev->event }, { "result", ev->result },
 		{ "reason", ev->reason }, { "service", ev->service },
 		{ "user", ev->user }, { "uid", NULL },  /* a number: below */
+		{ "actor", actor }, { "actor_uid", NULL },      /* likewise */
 		{ "rhost", ev->rhost },
 		{ "tty", ev->tty }, { "ticket", ev->ticket },
 		{ "justification", ev->justification },
@@ -146,9 +157,10 @@ static int build_object(const struct bg_audit_event *ev, const char *prev,
 	if ((r = put_str(o, "host", host)) != BG_OK)
 		return r;
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
-		if (strcmp(strs[i].key, "uid") == 0 && ev->uid != -1)
-			r = json_object_set_new(o, "uid", json_integer(ev->uid)) == 0 ?
-			    BG_OK : BG_ENOMEM;
+		if (strcmp(strs[i].key, "uid") == 0)
+			r = put_id(o, "uid", ev->uid);
+		else if (strcmp(strs[i].key, "actor_uid") == 0)
+			r = put_id(o, "actor_uid", ev->actor != NULL ? ev->actor->uid : -1);
 		else
 			r = put_str(o, strs[i].key, strs[i].val);
 		if (r != BG_OK)

@@ -300,18 +300,37 @@ count "$S/wrong.audit" '"event":"auth","result":"failure","reason":"bad_code"' "
 [ "$REPLY" -eq 1 ] || why="$why no auth failure with reason bad_code;"
 check wrong-code-refused "$why" "$S/wrong.out" "$S/wrong.audit"
 
-# ctl NAME CMD USER REGEX: breakglassctl CMD USER exits 0, says REGEX and
-# audits the event CMD.
+# The administrator: breakglassctl runs with the kernel's login uid set to
+# ACTOR's, as after "ssh ACTOR@bastion" and sudo, when this kernel lets root
+# set it; else the event names whoever this test runs as.
+ACTOR=daemon
+if sh -c 'echo "$1" > /proc/self/loginuid' sh "$(id -u "$ACTOR")" 2> /dev/null; then
+	as_admin() {
+		sh -c 'echo "$1" > /proc/self/loginuid && shift && exec "$@"' sh \
+			"$(id -u "$ACTOR")" "$@"
+	}
+	ACTOR_WANT="\"actor\":\"$ACTOR\",\"actor_uid\":$(id -u "$ACTOR"),"
+else
+	as_admin() { "$@"; }
+	uid=$(cat /proc/self/loginuid 2> /dev/null || echo 4294967295)
+	[ "$uid" != 4294967295 ] || uid=$(id -u)
+	ACTOR_WANT="\"actor\":\"$(id -n -u "$uid")\",\"actor_uid\":$uid,"
+fi
+
+# ctl NAME CMD USER REGEX: breakglassctl CMD USER, run by the
+# administrator, exits 0, says REGEX and audits the event CMD with its
+# actor.
 ctl() {
 	mark=$(wc -l < "$AUDIT")
-	"$BREAKGLASSCTL" -c "$CONF" "$2" "$3" > "$S/$1.out" 2>&1
+	as_admin "$BREAKGLASSCTL" -c "$CONF" "$2" "$3" > "$S/$1.out" 2>&1
 	rc=$?
 	why=
 	[ "$rc" -eq 0 ] || why="$why exit status $rc;"
 	grep -q -E -e "$4" "$S/$1.out" || why="$why no line matches /$4/;"
 	tail -n "+$((mark + 1))" "$AUDIT" > "$S/$1.audit"
-	count "$S/$1.audit" "\"event\":\"$2\",\"result\":\"success\"" "\"user\":\"$3\""
-	[ "$REPLY" -eq 1 ] || why="$why no $2 audit event;"
+	count "$S/$1.audit" "\"event\":\"$2\",\"result\":\"success\"" "\"user\":\"$3\"" \
+		"$ACTOR_WANT"
+	[ "$REPLY" -eq 1 ] || why="$why no $2 audit event naming the actor ($ACTOR_WANT);"
 	check "$1" "$why" "$S/$1.out" "$S/$1.audit"
 }
 ctl unlock unlock "$BOB" "^Unlocked $BOB\\.\$"

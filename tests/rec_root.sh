@@ -98,6 +98,13 @@ config ""
 	"$P/bin/breakglassctl" keygen host >> "$S/keygen.out" 2>&1 &&
 	"$P/bin/breakglassctl" check-config > "$S/check.out" 2>&1 ||
 	hard_error "keys or configuration: $(cat "$S/keygen.out" "$S/check.out")"
+# A new host key is an administrative change: audited with who made it
+# (the login uid, else the uid this test runs as).
+uid=$(cat /proc/self/loginuid 2> /dev/null || echo 4294967295)
+[ "$uid" != 4294967295 ] || uid=$(id -u)
+want="\"event\":\"keygen_host\",\"result\":\"success\",\"service\":\"breakglassctl\",\"actor\":\"$(id -n -u "$uid")\",\"actor_uid\":$uid,"
+grep -q -F -e "$want" "$P/var/log/audit.jsonl" && pass keygen-host-audited-with-actor ||
+	fail keygen-host-audited-with-actor "no line with $want: $(show 3 "$P/var/log/audit.jsonl")"
 
 # ---- helpers ---------------------------------------------------------------
 

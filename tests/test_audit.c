@@ -158,7 +158,8 @@ static void test_audit_full_event_line(void **state)
 	static const struct member members[] = {
 		{ "time", NULL }, { "host", NULL }, { "event", "auth" },
 		{ "result", "success" }, { "reason", "none" }, { "service", "sshd" },
-		{ "user", "alice" }, { "uid", NULL }, { "rhost", "192.0.2.7" },
+		{ "user", "alice" }, { "uid", NULL }, { "actor", "carol" }, { "actor_uid", NULL },
+		{ "rhost", "192.0.2.7" },
 		{ "tty", "ssh" }, { "ticket", "INC-4711" },
 		{ "justification", "primary database down" }, { "approver", "bob" },
 		{ "mfa", "totp" }, { "session", "s-0123" },
@@ -167,8 +168,9 @@ static void test_audit_full_event_line(void **state)
 	};
 	struct tm tm = { .tm_year = 126, .tm_mon = 10, .tm_mday = 28,
 			 .tm_hour = 23, .tm_min = 16, .tm_sec = 34 };
+	const struct bg_actor carol = { .uid = 1002, .name = "carol", .from_login = true };
 	struct bg_audit_event ev = {
-		"auth", "success", "none", "sshd", "alice", 1001, "192.0.2.7",
+		"auth", "success", "none", "sshd", "alice", 1001, &carol, "192.0.2.7",
 		"ssh", "INC-4711", "primary database down", "bob", "totp",
 		"s-0123", timegm(&tm), true,
 	};
@@ -193,6 +195,7 @@ static void test_audit_full_event_line(void **state)
 	o = line_json(&t, 0);
 	check_members(o, members, N_ELEMS(members));
 	assert_int_equal(json_integer_value(json_object_get(o, "uid")), 1001);
+	assert_int_equal(json_integer_value(json_object_get(o, "actor_uid")), 1002);
 	assert_true(json_is_true(json_object_get(o, "ticket_unverified")));
 	assert_int_equal(gethostname(host, sizeof(host) - 1), 0);
 	assert_string_equal(json_string_value(json_object_get(o, "host")), host);
@@ -233,10 +236,27 @@ static void test_audit_null_fields_left_out(void **state)
 	struct text t;
 	json_t *o;
 
+	static const struct member nameless[] = {
+		{ "time", NULL }, { "host", NULL }, { "event", "unlock" },
+		{ "result", "success" }, { "actor_uid", NULL }, { "prev", NULL },
+		{ "hash", NULL },
+	};
+	const struct bg_actor anon = { .uid = 3999999 };
+	struct bg_audit_event ev2 = { .event = "unlock", .result = "success", .uid = -1,
+				      .actor = &anon };
+
 	assert_int_equal(bg_audit_append(f->cfg, &ev, NULL), BG_OK);
 	read_text(f->log, &t);
 	o = line_json(&t, 0);
 	check_members(o, members, N_ELEMS(members));
+	json_decref(o);
+	free(t.data);
+	/* an actor whose uid has no name: the number alone */
+	assert_int_equal(bg_audit_append(f->cfg, &ev2, NULL), BG_OK);
+	read_text(f->log, &t);
+	o = line_json(&t, 1);
+	check_members(o, nameless, N_ELEMS(nameless));
+	assert_int_equal(json_integer_value(json_object_get(o, "actor_uid")), 3999999);
 	json_decref(o);
 	free(t.data);
 }

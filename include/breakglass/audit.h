@@ -9,11 +9,13 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "breakglass/actor.h"
 #include "breakglass/buf.h"
 #include "breakglass/config.h"
 #include "breakglass/error.h"
 
-/* NULL strings and uid -1 and expires 0 are left out of the line. */
+/* NULL strings and pointers, uid -1 and expires 0 are left out of the
+ * line, and an actor's name when it has none. */
 struct bg_audit_event {
 	const char *event;      /* "auth", "session_open", "session_close" */
 	const char *result;     /* "success" or "failure" */
@@ -21,6 +23,8 @@ struct bg_audit_event {
 	const char *service;    /* PAM service */
 	const char *user;
 	long uid;
+	/* who ran an administrative command; NULL for logins */
+	const struct bg_actor *actor;
 	const char *rhost;
 	const char *tty;
 	const char *ticket;
