@@ -3,6 +3,7 @@
 
 #include <malloc.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -26,7 +27,10 @@ void bg_jsonwipe_begin(void)
 	if (depth++ > 0)
 		return;
 	json_get_alloc_funcs(&outer_malloc, &outer_free);
-	json_set_alloc_funcs(outer_malloc, wipe_free);
+	/* Only malloc's blocks have a size to wipe: another allocator (no
+	 * caller of ours installs one) is left as it is. */
+	if (outer_malloc == malloc)
+		json_set_alloc_funcs(outer_malloc, wipe_free);
 }
 
 void bg_jsonwipe_end(void)

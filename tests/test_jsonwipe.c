@@ -34,6 +34,7 @@ static void parse(const char *doc)
 {
 	json_error_t e;
 	json_t *root = json_loads(doc, JSON_REJECT_DUPLICATES, &e);
+	json_free_t f;
 	char *text;
 
 	if (root == NULL)
@@ -41,9 +42,11 @@ static void parse(const char *doc)
 	text = json_dumps(root, 0);
 	assert_non_null(text);
 	json_decref(root);
-	/* the caller's own copy: the caller's to wipe */
+	/* the caller's own copy: the caller's to wipe, freed as jansson
+	 * allocated it */
 	explicit_bzero(text, strlen(text));
-	free(text);
+	json_get_alloc_funcs(NULL, &f);
+	f(text);
 }
 
 /* The control: without the wipe jansson leaves copies behind, so the
@@ -106,12 +109,56 @@ static void test_jsonwipe_nests_and_restores(void **state)
 	assert_ptr_equal(f, f0);
 }
 
+/* An allocator that is not malloc: blocks with a size header in front,
+ * which malloc_usable_size must never see. */
+static unsigned other_frees;
+
+static void *other_malloc(size_t n)
+{
+	size_t *p = malloc(n + sizeof(size_t));
+
+	if (p == NULL)
+		return NULL;
+	*p = n;
+	return p + 1;
+}
+
+static void other_free(void *p)
+{
+	if (p == NULL)
+		return;
+	other_frees++;
+	free((size_t *)p - 1);
+}
+
+static void test_jsonwipe_leaves_another_allocator_alone(void **state)
+{
+	json_malloc_t m0, m;
+	json_free_t f0, f;
+
+	(void)state;
+	json_get_alloc_funcs(&m0, &f0);
+	json_set_alloc_funcs(other_malloc, other_free);
+	other_frees = 0;
+	bg_jsonwipe_begin();
+	json_get_alloc_funcs(&m, &f);
+	assert_ptr_equal(m, other_malloc);
+	assert_ptr_equal(f, other_free);
+	parse(docs[1]);
+	bg_jsonwipe_end();
+	assert_true(other_frees > 0);
+	json_get_alloc_funcs(&m, &f);
+	assert_ptr_equal(f, other_free);
+	json_set_alloc_funcs(m0, f0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jsonwipe_without_it_copies_remain),
 		cmocka_unit_test(test_jsonwipe_nothing_freed_holds_the_secret),
 		cmocka_unit_test(test_jsonwipe_nests_and_restores),
+		cmocka_unit_test(test_jsonwipe_leaves_another_allocator_alone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,9 +5,9 @@
 #ifndef BREAKGLASS_JSONWIPE_H
 #define BREAKGLASS_JSONWIPE_H
 
-/* jansson's allocator is global: the functions in place at begin (its
- * default, malloc and free, or any that hand out malloc's blocks) stay
- * in use, with the wipe put in front of the free; end puts them back.
+/* jansson's allocator is global: the functions in place at begin stay
+ * in use, with the wipe put in front of the free when the malloc is
+ * malloc (jansson's default); end puts them back.
  * Every json_t made in between must be freed before end.  Pairs may
  * nest; not for threads that use jansson at the same time. */
 void bg_jsonwipe_begin(void);
