@@ -190,6 +190,13 @@ mkdir "$S/build" || die "mkdir"
 make -C "$S/build" -j2 recorder/breakglass-rec ctl/breakglassctl replay/breakglass-replay \
 	> "$S/build/make.log" 2>&1 || die "build failed: $(tail -n 15 "$S/build/make.log")"
 
+# tests/rec_root.sh and bench/rec.sh each add the account when it is
+# missing and remove it at the end: one at a time, or one would pull it
+# from under the other's recorder (the lock lasts until this shell exits).
+LOCK=/run/lock
+[ -d "$LOCK" ] || LOCK=/tmp
+{ exec 9> "$LOCK/breakglass-account.lock" && flock 9; } ||
+	die "cannot take $LOCK/breakglass-account.lock"
 if ! id breakglass > /dev/null 2>&1; then
 	useradd -r -M -d /nonexistent -s /usr/sbin/nologin breakglass ||
 		die "cannot add the breakglass account"
