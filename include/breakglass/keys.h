@@ -11,6 +11,7 @@
 
 #define BG_KEY_ID_LEN 16        /* bytes; 32 hex digits in files */
 #define BG_KEY_PUBLIC_LEN 32    /* X25519 and Ed25519 public keys */
+#define BG_KEY_SECRET_MAX 64    /* the longest secret: Ed25519 seed + public */
 
 enum bg_key_type {
 	BG_KEY_AUDITOR = 1,     /* X25519 (crypto_box) */
