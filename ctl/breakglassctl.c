@@ -7,9 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "breakglass/actor.h"
 #include "breakglass/audit.h"
 #include "breakglass/config.h"
 #include "breakglass/log.h"
+#include "breakglass/notify.h"
 #include "commands.h"
 
 static void usage(FILE *fp)
@@ -32,6 +34,27 @@ static void usage(FILE *fp)
 		"  -h, --help          this help\n"
 		"  -V, --version       print the version\n",
 		bg_config_default_path());
+}
+
+/* Administrative changes are evidence too: a change that could not be
+ * audited is reported as a failure (exit 1), though it was made. */
+int ctl_audit_admin(const struct bg_config *cfg, const char *event, const char *user,
+		    const char *label)
+{
+	struct bg_actor actor;
+	struct bg_audit_event ev = {
+		.event = event, .result = "success", .service = "breakglassctl",
+		.user = user, .uid = -1, .actor = &actor,
+	};
+	int r;
+
+	bg_actor_get(BG_ACTOR_LOGINUID, &actor);
+	if ((r = bg_notify_audit(cfg, &ev)) == BG_OK)
+		return 0;
+	fprintf(stderr, "breakglassctl: %s%s%s was done but NOT audited: %s: %s\n",
+		label != NULL ? label : event, user != NULL ? " " : "", user != NULL ? user : "",
+		cfg->paths.audit_log, bg_strerror(r));
+	return 1;
 }
 
 /* Exit 0 and the effective config on stdout, or 1 with every error. */

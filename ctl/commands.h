@@ -16,4 +16,11 @@ int cmd_keygen_auditor(const char *prefix);
 /* paths.host_key and paths.host_key + ".pub". */
 int cmd_keygen_host(const struct bg_config *cfg);
 
+/* Audit an administrative change already made: event, on user (or NULL),
+ * with who made it.  A change that could not be audited is said on
+ * stderr ("LABEL USER was done but NOT audited"; LABEL defaults to the
+ * event) and gives 1, else 0. */
+int ctl_audit_admin(const struct bg_config *cfg, const char *event, const char *user,
+		    const char *label);
+
 #endif

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "breakglass/audit.h"
 #include "breakglass/buf.h"
 #include "breakglass/keys.h"
 #include "breakglass/notify.h"
@@ -88,16 +87,11 @@ static int give_to(const char *path, const struct passwd *pw)
 
 int cmd_keygen_host(const struct bg_config *cfg)
 {
-	struct bg_actor actor;
-	struct bg_audit_event ev = {
-		.event = "keygen_host", .result = "success",
-		.service = "breakglassctl", .uid = -1, .actor = &actor,
-	};
 	const char *secret = cfg->paths.host_key;
 	char public[PATH_MAX], id[2 * BG_KEY_ID_LEN + 1];
 	struct passwd *pw = NULL;
 	struct bg_keypair *k;
-	int status = 0, r;
+	int status = 0;
 
 	if (bg_snprintf(public, sizeof(public), "%s.pub", secret) != BG_OK) {
 		fprintf(stderr, "breakglassctl: keygen host: paths.host_key is too long\n");
@@ -119,11 +113,7 @@ int cmd_keygen_host(const struct bg_config *cfg)
 	if (fflush(stdout) != 0)
 		status = 1;
 	/* A new signing key changes what recordings verify against: evidence. */
-	bg_actor_get(BG_ACTOR_LOGINUID, &actor);
-	if ((r = bg_notify_audit(cfg, &ev)) != BG_OK) {
-		fprintf(stderr, "breakglassctl: keygen host was done but NOT audited: %s: %s\n",
-			cfg->paths.audit_log, bg_strerror(r));
+	if (ctl_audit_admin(cfg, "keygen_host", NULL, "keygen host") != 0)
 		status = 1;
-	}
 	return status;
 }

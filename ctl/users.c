@@ -8,9 +8,7 @@
 
 #include <qrencode.h>
 
-#include "breakglass/audit.h"
 #include "breakglass/buf.h"
-#include "breakglass/notify.h"
 #include "breakglass/recovery.h"
 #include "breakglass/state.h"
 #include "breakglass/text.h"
@@ -19,27 +17,6 @@
 #include "commands.h"
 
 #define ISSUER "breakglass"
-
-/* Administrative changes are evidence too: a change that could not be
- * audited is reported as a failure (exit 1), though it was made. */
-static int audit_admin(const struct bg_config *cfg, const char *what,
-		       const char *user)
-{
-	struct bg_actor actor;
-	struct bg_audit_event ev = {
-		.event = what, .result = "success", .service = "breakglassctl",
-		.user = user, .uid = -1, .actor = &actor,
-	};
-	int r;
-
-	bg_actor_get(BG_ACTOR_LOGINUID, &actor);
-	r = bg_notify_audit(cfg, &ev);
-
-	if (r != BG_OK)
-		fprintf(stderr, "breakglassctl: %s %s was done but NOT audited: %s: %s\n",
-			what, user, cfg->paths.audit_log, bg_strerror(r));
-	return r == BG_OK ? 0 : 1;
-}
 
 static int check_user(const char *user)
 {
@@ -153,7 +130,7 @@ int cmd_enroll(const struct bg_config *cfg, const char *user, bool force,
 		r = print_enrollment(cfg, u);
 	if (r == BG_OK) {
 		print_codes(&codes);
-		status = audit_admin(cfg, recovery_only ? "recovery_codes" : "enroll", user);
+		status = ctl_audit_admin(cfg, recovery_only ? "recovery_codes" : "enroll", user, NULL);
 	}
 out:
 	if (r != BG_OK && r != BG_EINVAL)
@@ -181,7 +158,7 @@ int cmd_unenroll(const struct bg_config *cfg, const char *user)
 		return 1;
 	}
 	printf("Unenrolled %s.\n", user);
-	return audit_admin(cfg, "unenroll", user);
+	return ctl_audit_admin(cfg, "unenroll", user, NULL);
 }
 
 int cmd_unlock(const struct bg_config *cfg, const char *user)
@@ -201,5 +178,5 @@ int cmd_unlock(const struct bg_config *cfg, const char *user)
 		return 1;
 	}
 	printf("Unlocked %s.\n", user);
-	return audit_admin(cfg, "unlock", user);
+	return ctl_audit_admin(cfg, "unlock", user, NULL);
 }
