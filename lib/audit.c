@@ -130,16 +130,17 @@ static int build_object(const struct bg_audit_event *ev, const char *prev,
 {
 	const char *actor = ev->actor != NULL && ev->actor->name[0] != '\0' ?
 			    ev->actor->name : NULL;
-	const struct { const char *key, *val; } strs[] = {
-		{ "event", ev->event }, { "result", ev->result },
-		{ "reason", ev->reason }, { "service", ev->service },
-		{ "user", ev->user }, { "uid", NULL },  /* a number: below */
-		{ "actor", actor }, { "actor_uid", NULL },      /* likewise */
-		{ "rhost", ev->rhost },
-		{ "tty", ev->tty }, { "ticket", ev->ticket },
-		{ "justification", ev->justification },
-		{ "approver", ev->approver }, { "mfa", ev->mfa },
-		{ "session", ev->session },
+	const long actor_uid = ev->actor != NULL ? ev->actor->uid : -1;
+	/* a member is a string (val), or a number (num) when num is set */
+	const struct { const char *key, *val; const long *num; } strs[] = {
+		{ "event", ev->event, NULL }, { "result", ev->result, NULL },
+		{ "reason", ev->reason, NULL }, { "service", ev->service, NULL },
+		{ "user", ev->user, NULL }, { "uid", NULL, &ev->uid },
+		{ "actor", actor, NULL }, { "actor_uid", NULL, &actor_uid },
+		{ "rhost", ev->rhost, NULL }, { "tty", ev->tty, NULL },
+		{ "ticket", ev->ticket, NULL }, { "justification", ev->justification, NULL },
+		{ "approver", ev->approver, NULL }, { "mfa", ev->mfa, NULL },
+		{ "session", ev->session, NULL },
 	};
 	char host[HOST_NAME_MAX + 1];
 	struct timespec now;
@@ -157,10 +158,8 @@ static int build_object(const struct bg_audit_event *ev, const char *prev,
 	if ((r = put_str(o, "host", host)) != BG_OK)
 		return r;
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
-		if (strcmp(strs[i].key, "uid") == 0)
-			r = put_id(o, "uid", ev->uid);
-		else if (strcmp(strs[i].key, "actor_uid") == 0)
-			r = put_id(o, "actor_uid", ev->actor != NULL ? ev->actor->uid : -1);
+		if (strs[i].num != NULL)
+			r = put_id(o, strs[i].key, *strs[i].num);
 		else
 			r = put_str(o, strs[i].key, strs[i].val);
 		if (r != BG_OK)
