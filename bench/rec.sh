@@ -127,6 +127,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 [ -x "$STATUS" ] || die "$STATUS: no config.status there"
 [ -x "$SRCDIR/configure" ] || die "$SRCDIR: no configure there"
+. "$SRCDIR/tests/account.sh"
 for tool in script setpriv useradd userdel pkill make awk od stty sync truncate mkfifo du; do
 	command -v "$tool" > /dev/null 2>&1 || die "$tool not found"
 done
@@ -190,18 +191,7 @@ mkdir "$S/build" || die "mkdir"
 make -C "$S/build" -j2 recorder/breakglass-rec ctl/breakglassctl replay/breakglass-replay \
 	> "$S/build/make.log" 2>&1 || die "build failed: $(tail -n 15 "$S/build/make.log")"
 
-# tests/rec_root.sh and bench/rec.sh each add the account when it is
-# missing and remove it at the end: one at a time, or one would pull it
-# from under the other's recorder (the lock lasts until this shell exits).
-LOCK=/run/lock
-[ -d "$LOCK" ] || LOCK=/tmp
-{ exec 9> "$LOCK/breakglass-account.lock" && flock 9; } ||
-	die "cannot take $LOCK/breakglass-account.lock"
-if ! id breakglass > /dev/null 2>&1; then
-	useradd -r -M -d /nonexistent -s /usr/sbin/nologin breakglass ||
-		die "cannot add the breakglass account"
-	CREATED_ACCOUNT=1
-fi
+account_take || die "$REPLY"
 USR=$(printf 'bgbench-%s' "$$" | cut -c 1-32)
 useradd -m -s /bin/bash "$USR" > "$S/useradd.err" 2>&1 ||
 	{ USR=; die "useradd failed: $(cat "$S/useradd.err")"; }

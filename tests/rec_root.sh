@@ -11,6 +11,7 @@
 LC_ALL=C
 export LC_ALL
 . "$TESTS_SRCDIR/lib.sh"
+. "$TESTS_SRCDIR/account.sh"
 
 need_root
 for tool in expect useradd userdel setpriv sha256sum timeout make; do
@@ -55,18 +56,7 @@ make -C "$S/build" -j2 recorder/breakglass-rec ctl/breakglassctl replay/breakgla
 	tests/ptrace_probe > "$S/build/make.log" 2>&1 ||
 	hard_error "build failed: $(tail -n 15 "$S/build/make.log")"
 
-# tests/rec_root.sh and bench/rec.sh each add the account when it is
-# missing and remove it at the end: one at a time, or one would pull it
-# from under the other's recorder (the lock lasts until this shell exits).
-LOCK=/run/lock
-[ -d "$LOCK" ] || LOCK=/tmp
-{ exec 9> "$LOCK/breakglass-account.lock" && flock 9; } ||
-	hard_error "cannot take $LOCK/breakglass-account.lock"
-if ! id breakglass > /dev/null 2>&1; then
-	useradd -r -M -d /nonexistent -s /usr/sbin/nologin breakglass ||
-		hard_error "cannot add the breakglass account"
-	CREATED_ACCOUNT=1
-fi
+account_take || hard_error "$REPLY"
 add_user() {
 	REPLY=$(printf 'bgr-%s-%s' "$1" "$$" | cut -c 1-32)
 	useradd -m -s /bin/bash "$REPLY" > "$S/useradd.err" 2>&1 ||
