@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <pwd.h>
-#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 

@@ -340,8 +340,10 @@ void bg_recwriter_free(struct bg_recwriter *w)
 
 int bg_recwriter_zstd_setup(ZSTD_CCtx *c, int level)
 {
+	bool fast = level == 1 || level < 0;
+
 	if (ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level)) ||
-	    ((level == 1 || level < 0) && ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_hashLog, FAST_HASH_LOG))))
+	    (fast && ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_hashLog, FAST_HASH_LOG))))
 		return BG_EINVAL;
 	return BG_OK;
 }

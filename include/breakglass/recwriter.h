@@ -57,10 +57,10 @@ const struct bg_segment_info *bg_recwriter_closed(const struct bg_recwriter *w,
 /* Bytes in the open segment file so far (for rotation by size). */
 uint64_t bg_recwriter_segment_bytes(const struct bg_recwriter *w);
 /* Set c up to compress chunks at level as the writer does: zstd's own
- * parameters, except that the fast levels (1 and the negative ones) keep their hash
- * table to 2^12 entries (16 KiB), which stays in a first-level data cache.
- * zstd's choice for 256 KiB batches (2^13 or 2^14) costs 20-40 % more time
- * for 2-4 % fewer bytes (bench/README.md). */
+ * parameters, except that the fast levels (1 and the negative ones) keep
+ * their hash table to 2^12 entries (16 KiB), which stays in a first-level
+ * data cache.  zstd's choice for 256 KiB batches (2^13 or 2^14) costs
+ * 20-40 % more time for 2-4 % fewer bytes (bench/README.md). */
 BG_WUR int bg_recwriter_zstd_setup(ZSTD_CCtx *c, int level);
 /* Release; a session not finished stays as a crash leaves it (truncated). */
 void bg_recwriter_free(struct bg_recwriter *w);
