@@ -39,19 +39,6 @@ struct record {
 	const char *stop;
 };
 
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * US + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static uint64_t now(const struct record *r)
-{
-	return r->o.mono_us != NULL ? r->o.mono_us() : mono_us();
-}
-
 static time_t wall(const struct record *r)
 {
 	return r->o.wall != NULL ? r->o.wall() : time(NULL);
@@ -146,7 +133,7 @@ static int lost(struct record *r, int rc)
 
 static int add(struct record *r, enum bg_event_type type, const void *p, size_t n)
 {
-	uint64_t t = now(r);
+	uint64_t t = relay_now_us();
 	int rc;
 
 	if (r->unrecorded)
@@ -328,7 +315,7 @@ int record_open(const struct record_opts *o, struct record **out, char *why, siz
 	}
 	t = wall(r);
 	rfc3339(t, r->start);
-	r->t0 = now(r);
+	r->t0 = relay_now_us();
 	/* The expiry on the monotonic clock: a changed wall clock does not
 	 * lengthen the session. */
 	r->expiry = r->t0 + (o->grant->expires > t ? (uint64_t)(o->grant->expires - t) * US : 0);
@@ -381,7 +368,7 @@ int record_close(struct record *r, int wait_status)
 		     WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) :
 		     WIFSIGNALED(wait_status) ? WTERMSIG(wait_status) : 0,
 		     r->stop ? ",\"ended_by_recorder\":true" : "");
-	rc = bg_recwriter_event(r->w, BG_EV_META, now(r) - r->t0, meta, (size_t)n);
+	rc = bg_recwriter_event(r->w, BG_EV_META, relay_now_us() - r->t0, meta, (size_t)n);
 	if (rc == BG_OK)
 		rc = bg_recwriter_finish(r->w);
 	rfc3339(wall(r), r->end);

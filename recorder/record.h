@@ -26,8 +26,8 @@ struct record_opts {
 	 * NULL to call it directly. */
 	int (*priv)(void *pctx, int (*fn)(void *ctx), void *ctx);
 	void *priv_ctx;
-	/* Clocks (NULL: CLOCK_MONOTONIC in µs, time()): tests move them. */
-	uint64_t (*mono_us)(void);
+	/* The wall clock (NULL: time()), which tests move; the monotonic
+	 * one is the relay's (relay_now_us). */
 	time_t (*wall)(void);
 };
 

@@ -60,7 +60,7 @@ void relay_signals(sigset_t *set)
 	sigaddset(set, SIGINT);
 }
 
-static uint64_t now_us(void)
+uint64_t relay_now_us(void)
 {
 	struct timespec ts;
 
@@ -123,7 +123,7 @@ static int flush(struct relay *r, int i)
 		b->off += (size_t)n;
 		b->len -= (size_t)n;
 		if (i != TO_CHILD)
-			r->last_move = now_us();
+			r->last_move = relay_now_us();
 	}
 	if (b->len == 0)
 		b->off = 0;
@@ -154,7 +154,7 @@ static void reap(struct relay *r, int flags)
 		if (p < 0 && errno == EINTR)
 			continue;
 		r->exited = true;
-		r->last_move = now_us();
+		r->last_move = relay_now_us();
 		if (p < 0)
 			r->err = errno;
 		else
@@ -270,7 +270,7 @@ static void child_read(struct relay *r, int k)
 		if (r->pty)
 			close_input(r);
 	} else if (n > 0) {
-		r->last_move = now_us();
+		r->last_move = relay_now_us();
 		/* recorded before the user sees it: what cannot be is not shown */
 		if (r->s->output(r->ctx, p, (size_t)n) != 0) {
 			r->stopped = r->hup = true;
@@ -283,7 +283,7 @@ static void child_read(struct relay *r, int k)
 
 static void timers(struct relay *r)
 {
-	uint64_t now = now_us(), d = r->s->deadline(r->ctx);
+	uint64_t now = relay_now_us(), d = r->s->deadline(r->ctx);
 
 	/* once per deadline: a sink that does not move it gets no busy loop */
 	if (d == UINT64_MAX || d == r->ticked || d > now)
@@ -298,7 +298,7 @@ static bool finished(struct relay *r)
 	if (!r->exited)
 		return false;
 	return (r->src[0] < 0 && r->src[1] < 0 && r->b[TO_OUT].len == 0 &&
-		r->b[TO_ERR].len == 0) || now_us() >= r->last_move + DRAIN_QUIET_US;
+		r->b[TO_ERR].len == 0) || relay_now_us() >= r->last_move + DRAIN_QUIET_US;
 }
 
 static void step(struct relay *r)
@@ -319,7 +319,7 @@ static void step(struct relay *r)
 		want(&p[5 + i], r->src[i], POLLIN, r->src[i] >= 0 &&
 		     r->b[TO_OUT + i].len < RELAY_BUF);
 	/* no deadline, nothing to do: sleep in the kernel */
-	if (poll(p, 7, t == UINT64_MAX ? -1 : ms_until(t, now_us())) < 0) {
+	if (poll(p, 7, t == UINT64_MAX ? -1 : ms_until(t, relay_now_us())) < 0) {
 		if (errno != EINTR)
 			r->err = errno;
 		return;
@@ -343,7 +343,7 @@ static void step(struct relay *r)
  * line drops; a child deaf to both is killed after the grace. */
 static void hang_up(struct relay *r)
 {
-	uint64_t until = now_us() + HUP_GRACE_US, now;
+	uint64_t until = relay_now_us() + HUP_GRACE_US, now;
 	struct pollfd p;
 	int i;
 
@@ -357,7 +357,7 @@ static void hang_up(struct relay *r)
 			close(r->fd[i]);
 	r->fd[0] = r->fd[1] = r->fd[2] = -1;
 	while (!r->exited) {
-		now = now_us();
+		now = relay_now_us();
 		if (now >= until || r->sfd < 0) {
 			signal_group(r->o->child, SIGKILL);
 			reap(r, 0);
@@ -374,7 +374,7 @@ static void hang_up(struct relay *r)
  * an expiring session alive. */
 static int wait_out(int fd, uint64_t until)
 {
-	uint64_t now = now_us();
+	uint64_t now = relay_now_us();
 	struct pollfd pf;
 
 	if (now >= until) {
@@ -389,7 +389,7 @@ static int wait_out(int fd, uint64_t until)
  * notice among it) still goes out. */
 static void drain_user(struct relay *r)
 {
-	uint64_t until = now_us() + NOTICE_WAIT_US;
+	uint64_t until = relay_now_us() + NOTICE_WAIT_US;
 	int i;
 
 	for (i = TO_OUT; i < NBUF; i++)
@@ -476,7 +476,7 @@ int relay_notice(struct relay *r, const char *text, size_t len)
 	/* In pipe mode stdout carries a command's data (scp, rsync): the
 	 * notice goes where the user reads messages, stderr. */
 	int w = r->pty ? TO_OUT : TO_ERR;
-	uint64_t until = now_us() + NOTICE_WAIT_US;
+	uint64_t until = relay_now_us() + NOTICE_WAIT_US;
 	unsigned char *p;
 	size_t room, n;
 

@@ -77,6 +77,9 @@ int relay_run(const struct relay_opts *o, const struct relay_sink *s, void *ctx,
  * child, so that none arrives before the relay listens. */
 void relay_signals(sigset_t *set);
 
+/* The clock of deadlines and tick: CLOCK_MONOTONIC in microseconds. */
+uint64_t relay_now_us(void);
+
 /* From tick: write text to the user's terminal (user_out; user_err in
  * pipe mode, where stdout carries a command's data) only, never
  * into the child's input; the sink records it itself if it wants.  It
