@@ -7,27 +7,15 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "breakglass/buf.h"
 #include "breakglass/config.h"
 #include "priv.h"
-
-static void say(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void say(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)!vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
 
 /* The effective ids are exactly (uid, gid), the real and saved ones as
  * they were at start. */
@@ -68,25 +56,27 @@ int priv_init(struct priv *p, char *why, size_t whylen)
 
 	undumpable();
 	if (getresuid(&r, &e, &s) != 0 || getresgid(&rg, &eg, &sg) != 0) {
-		say(why, whylen, "cannot read the process ids: %s", strerror(errno));
+		(void)!bg_snprintf(why, whylen, "cannot read the process ids: %s",
+				   strerror(errno));
 		return -1;
 	}
 	errno = 0;
 	if ((pw = getpwnam(BG_ACCOUNT)) == NULL) {
-		say(why, whylen, "there is no %s account", BG_ACCOUNT);
+		(void)!bg_snprintf(why, whylen, "there is no %s account", BG_ACCOUNT);
 		return -1;
 	}
 	if (pw->pw_uid == 0 || e != pw->pw_uid || s != pw->pw_uid || eg != pw->pw_gid ||
 	    sg != pw->pw_gid) {
-		say(why, whylen, "not installed setuid and setgid to the %s account "
-		    "(chown %s:%s and chmod 6711 breakglass-rec)", BG_ACCOUNT, BG_ACCOUNT,
-		    BG_ACCOUNT);
+		(void)!bg_snprintf(why, whylen, "not installed setuid and setgid to the %s account "
+				   "(chown %s:%s and chmod 6711 breakglass-rec)", BG_ACCOUNT,
+				   BG_ACCOUNT, BG_ACCOUNT);
 		return -1;
 	}
 	/* Sharing the account's uid or primary group would let the user
 	 * into what the recorder keeps from them. */
 	if (r == pw->pw_uid || rg == pw->pw_gid) {
-		say(why, whylen, "the %s account and group cannot be recorded", BG_ACCOUNT);
+		(void)!bg_snprintf(why, whylen, "the %s account and group cannot be recorded",
+				   BG_ACCOUNT);
 		return -1;
 	}
 	p->user_uid = r;
