@@ -163,10 +163,8 @@ cleanup() {
 		userdel -r "$USR" > /dev/null 2>&1 ||
 			printf '%s: cannot remove the test user %s\n' "$ME" "$USR" >&2
 	fi
-	# userdel refuses while another recorder (tests/rec_root.sh) runs as it
-	[ -z "$CREATED_ACCOUNT" ] || userdel breakglass > /dev/null 2>&1 ||
-		printf '%s: cannot remove the breakglass account this added; in use?
-' "$ME" >&2
+	account_release ||
+		printf '%s: cannot remove the breakglass account this added; in use?\n' "$ME" >&2
 	[ -z "$S" ] || rm -rf -- "$S"
 }
 trap cleanup EXIT

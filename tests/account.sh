@@ -1,5 +1,6 @@
-# account.sh: the breakglass account for the scripts that run the recorder
-# setuid (tests/rec_root.sh, bench/rec.sh); sourced by both.
+# account.sh: the breakglass account for the root scripts that need it
+# (tests/rec_root.sh, tests/check_config_root.sh, bench/rec.sh); sourced
+# by each.
 # shellcheck shell=sh disable=SC2034 # CREATED_ACCOUNT is the caller's
 
 # account_take: wait until no other such script holds the account (a lock
@@ -16,4 +17,12 @@ account_take() {
 	useradd -r -M -d /nonexistent -s /usr/sbin/nologin breakglass ||
 		{ REPLY="cannot add the breakglass account"; return 1; }
 	CREATED_ACCOUNT=1
+}
+
+# account_release: remove the account if account_take added it.
+# Non-zero when userdel refuses (a process still runs as it).
+account_release() {
+	[ -n "$CREATED_ACCOUNT" ] || return 0
+	userdel breakglass > /dev/null 2>&1 || return 1
+	CREATED_ACCOUNT=
 }

@@ -14,6 +14,7 @@ export LC_ALL
 : "${BREAKGLASSCTL:=$TESTS_SRCDIR/../ctl/breakglassctl}"
 : "${TESTS_BUILDDIR:=$TESTS_SRCDIR}"
 . "$TESTS_SRCDIR/lib.sh"
+. "$TESTS_SRCDIR/account.sh"
 
 need_root
 [ -x "$BREAKGLASSCTL" ] || hard_error "no program at $BREAKGLASSCTL"
@@ -117,13 +118,9 @@ rcheck key-file-owned-by-nobody 1 \
 
 # The host key belongs to the recorder's account (keygen host hands it
 # over): that account is trusted for it, never for an auditor key.
-made_account=
-if ! id breakglass > /dev/null 2>&1; then
-	useradd --system --no-create-home --shell /usr/sbin/nologin breakglass ||
-		hard_error "cannot create the breakglass account"
-	made_account=yes
-	trap 'userdel breakglass 2> /dev/null; scratch_cleanup' EXIT
-fi
+CREATED_ACCOUNT=
+trap 'account_release; scratch_cleanup' EXIT
+account_take || hard_error "$REPLY"
 BG_UID=$(id -u breakglass)
 : > "$S/hk-bg"
 chmod 600 "$S/hk-bg"
@@ -136,10 +133,8 @@ chmod 600 "$S/auditor-key-of-breakglass.json"
 rcheck auditor-key-owned-by-breakglass 1 \
 	"^@F@:4:22: error: paths\\.auditor_keys\\[0\\]: @S@/hk-bg is refused: file is owned by uid $BG_UID, not by root or uid 0\$" \
 	"$S/auditor-key-of-breakglass.json"
-if [ -n "$made_account" ]; then
-	userdel breakglass
-	trap scratch_cleanup EXIT
-fi
+account_release ||
+	printf '%s: cannot remove the breakglass account this added\n' "$TEST_NAME" >&2
 
 # ---- as nobody -------------------------------------------------------------
 

@@ -32,7 +32,7 @@ cleanup() {
 		userdel -r "$u" > /dev/null 2>&1 ||
 			printf '%s: cannot remove test user %s\n' "$TEST_NAME" "$u" >&2
 	done
-	[ -z "$CREATED_ACCOUNT" ] || userdel breakglass > /dev/null 2>&1
+	account_release
 	scratch_cleanup
 }
 # The recorder trusts nothing below a directory others control.
