@@ -19,10 +19,10 @@
 #include <sodium.h>
 #include <zstd.h>
 
-#include "breakglass/keys.h"
-#include "breakglass/recformat.h"
-#include "breakglass/recreader.h"
-#include "breakglass/recwriter.h"
+#include "breakglass/evidence/keys.h"
+#include "breakglass/evidence/recformat.h"
+#include "breakglass/evidence/recreader.h"
+#include "breakglass/evidence/recwriter.h"
 #include "sinks.h"
 #include "termtext.h"
 

@@ -127,7 +127,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 [ -x "$STATUS" ] || die "$STATUS: no config.status there"
 [ -x "$SRCDIR/configure" ] || die "$SRCDIR: no configure there"
-. "$SRCDIR/tests/account.sh"
+. "$SRCDIR/tests/common/account.sh"
 for tool in script setpriv useradd userdel pkill make awk od stty sync truncate mkfifo du; do
 	command -v "$tool" > /dev/null 2>&1 || die "$tool not found"
 done

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "breakglass/recformat.h"
+#include "breakglass/evidence/recformat.h"
 #include "sinks.h"
 
 /* The writer as the recorder uses it: a meta event first, segments

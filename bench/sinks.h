@@ -11,8 +11,8 @@
 #include <sodium.h>
 #include <zstd.h>
 
-#include "breakglass/keys.h"
-#include "breakglass/recwriter.h"
+#include "breakglass/evidence/keys.h"
+#include "breakglass/evidence/recwriter.h"
 
 #define BENCH_EV_MAX 4096u      /* the largest event: a full pty read */
 #define BENCH_AUDITORS 2

@@ -7,11 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "breakglass/actor.h"
-#include "breakglass/audit.h"
-#include "breakglass/config.h"
-#include "breakglass/log.h"
-#include "breakglass/notify.h"
+#include "breakglass/audit/actor.h"
+#include "breakglass/audit/audit.h"
+#include "breakglass/config/conf.h"
+#include "breakglass/base/log.h"
+#include "breakglass/audit/notify.h"
 #include "commands.h"
 
 static void usage(FILE *fp)

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "breakglass/config.h"
+#include "breakglass/config/conf.h"
 
 /* Each returns the program's exit status. */
 int cmd_enroll(const struct bg_config *cfg, const char *user, bool force,

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "breakglass/buf.h"
-#include "breakglass/keys.h"
-#include "breakglass/notify.h"
+#include "breakglass/base/buf.h"
+#include "breakglass/evidence/keys.h"
+#include "breakglass/audit/notify.h"
 #include "commands.h"
 
 /* The account the recorder runs as, and so the one that signs: the

@@ -8,12 +8,12 @@
 
 #include <qrencode.h>
 
-#include "breakglass/buf.h"
-#include "breakglass/recovery.h"
-#include "breakglass/state.h"
-#include "breakglass/text.h"
-#include "breakglass/totp.h"
-#include "breakglass/userdb.h"
+#include "breakglass/base/buf.h"
+#include "breakglass/login/recovery.h"
+#include "breakglass/login/state.h"
+#include "breakglass/base/text.h"
+#include "breakglass/login/totp.h"
+#include "breakglass/login/userdb.h"
 #include "commands.h"
 
 #define ISSUER "breakglass"

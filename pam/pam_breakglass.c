@@ -16,13 +16,13 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
-#include "breakglass/buf.h"
-#include "breakglass/config.h"
-#include "breakglass/log.h"
-#include "breakglass/notify.h"
-#include "breakglass/safefile.h"
-#include "breakglass/login.h"
-#include "breakglass/session.h"
+#include "breakglass/base/buf.h"
+#include "breakglass/config/conf.h"
+#include "breakglass/base/log.h"
+#include "breakglass/audit/notify.h"
+#include "breakglass/base/safefile.h"
+#include "breakglass/login/login.h"
+#include "breakglass/login/session.h"
 
 #define DATA_LOGIN "breakglass_login"
 #define DATA_SESSION "breakglass_session"

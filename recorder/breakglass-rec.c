@@ -20,11 +20,11 @@
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 
-#include "breakglass/config.h"
-#include "breakglass/grant.h"
-#include "breakglass/keys.h"
-#include "breakglass/log.h"
-#include "breakglass/text.h"
+#include "breakglass/config/conf.h"
+#include "breakglass/evidence/grant.h"
+#include "breakglass/evidence/keys.h"
+#include "breakglass/base/log.h"
+#include "breakglass/base/text.h"
 #include "environ.h"
 #include "priv.h"
 #include "record.h"

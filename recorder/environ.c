@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "breakglass/input.h"
-#include "breakglass/text.h"
+#include "breakglass/base/input.h"
+#include "breakglass/base/text.h"
 #include "environ.h"
 
 #define VALUE_MAX 4096

@@ -13,8 +13,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "breakglass/buf.h"
-#include "breakglass/config.h"
+#include "breakglass/base/buf.h"
+#include "breakglass/config/conf.h"
 #include "priv.h"
 
 /* The effective ids are exactly (uid, gid), the real and saved ones as

@@ -16,11 +16,11 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "breakglass/buf.h"
-#include "breakglass/log.h"
-#include "breakglass/manifest.h"
-#include "breakglass/recformat.h"
-#include "breakglass/recwriter.h"
+#include "breakglass/base/buf.h"
+#include "breakglass/base/log.h"
+#include "breakglass/evidence/manifest.h"
+#include "breakglass/evidence/recformat.h"
+#include "breakglass/evidence/recwriter.h"
 #include "record.h"
 
 #define US 1000000ULL

@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "breakglass/config.h"
-#include "breakglass/grant.h"
-#include "breakglass/keys.h"
+#include "breakglass/config/conf.h"
+#include "breakglass/evidence/grant.h"
+#include "breakglass/evidence/keys.h"
 #include "relay.h"
 
 struct record_opts {

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "breakglass/error.h"
-#include "breakglass/log.h"
-#include "breakglass/text.h"
+#include "breakglass/base/error.h"
+#include "breakglass/base/log.h"
+#include "breakglass/base/text.h"
 #include "commands.h"
 
 static void usage(FILE *fp)

@@ -11,8 +11,8 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "breakglass/recformat.h"
-#include "breakglass/transcript.h"
+#include "breakglass/evidence/recformat.h"
+#include "breakglass/evidence/transcript.h"
 #include "commands.h"
 
 static const char *const type_names[] = {

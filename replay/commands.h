@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "breakglass/keys.h"
+#include "breakglass/evidence/keys.h"
 
 /* Exit statuses (breakglass-replay(1)). */
 #define REPLAY_COMPLETE 0

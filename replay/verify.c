@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "breakglass/transcript.h"
+#include "breakglass/evidence/transcript.h"
 #include "commands.h"
 
 static const char *word(enum bg_verdict v)

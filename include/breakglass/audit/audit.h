@@ -1,0 +1,52 @@
+/* Audit events: one JSON object per line in paths.audit_log, each holding
+ * the hash of the line before it (BLAKE2b-256), so that an edited,
+ * removed or reordered line is detected; every event also goes to syslog
+ * (LOG_AUTHPRIV) as one escaped line. */
+#ifndef BREAKGLASS_AUDIT_H
+#define BREAKGLASS_AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "breakglass/audit/actor.h"
+#include "breakglass/base/buf.h"
+#include "breakglass/config/conf.h"
+#include "breakglass/base/error.h"
+
+/* NULL strings and pointers, uid -1 and expires 0 are left out of the
+ * line, and an actor's name when it has none. */
+struct bg_audit_event {
+	const char *event;      /* "auth", "session_open", "session_close" */
+	const char *result;     /* "success" or "failure" */
+	const char *reason;     /* why it failed, one word ("bad_code", ...) */
+	const char *service;    /* PAM service */
+	const char *user;
+	long uid;
+	/* who ran an administrative command; NULL for logins */
+	const struct bg_actor *actor;
+	const char *rhost;
+	const char *tty;
+	const char *ticket;
+	const char *justification;
+	const char *approver;
+	const char *mfa;        /* "totp" or "recovery_code" */
+	const char *session;
+	time_t expires;
+	bool ticket_unverified;
+};
+
+/* Append ev to cfg->paths.audit_log (made 0600 with its directory 0700
+ * if missing) under an exclusive lock, fsync'ed, then to syslog.  With
+ * line non-NULL, the JSON line written (without newline) is appended to it. */
+BG_WUR int bg_audit_append(const struct bg_config *cfg,
+			   const struct bg_audit_event *ev, struct bg_buf *line);
+
+/* Check every line of path: valid JSON, "prev" equal to the hash of the
+ * line before (64 zeros for the first), "hash" the BLAKE2b-256 of the
+ * line up to it.  BG_OK, or BG_EINTEGRITY with *bad_line (1-based) and a
+ * reason in why; BG_EIO/BG_ENOENT when unreadable. */
+BG_WUR int bg_audit_verify(const char *path, size_t *lines, size_t *bad_line,
+			   char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,46 @@
+/* Grants: what the PAM module allowed (who, why, until when), written at
+ * session open to paths.run_dir/<session id>.json for the recorder. */
+#ifndef BREAKGLASS_GRANT_H
+#define BREAKGLASS_GRANT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "breakglass/base/error.h"
+
+#define BG_SESSION_ID_LEN 32    /* 128 random bits in lowercase hex */
+
+struct bg_grant {
+	char session[BG_SESSION_ID_LEN + 1];
+	char *user;
+	long uid;
+	char *ticket;
+	char *justification;
+	char *approver;         /* NULL without two-person approval */
+	char *rhost;            /* NULL when unknown */
+	char *tty;              /* NULL when unknown */
+	char *mfa;              /* "totp" or "recovery_code"; NULL if unknown */
+	bool ticket_unverified; /* admitted while the ticket check was down */
+	time_t start;
+	time_t expires;
+};
+
+/* True if id is exactly BG_SESSION_ID_LEN lowercase hex digits. */
+bool bg_grant_id_valid(const char *id);
+/* A fresh random session id. */
+BG_WUR int bg_grant_new_id(char id[BG_SESSION_ID_LEN + 1]);
+
+/* Write g to run_dir/<g->session>.json atomically, owned by root (the
+ * caller) and group gid (-1: leave), mode 0640; run_dir is made 0750
+ * with the same group if missing. */
+BG_WUR int bg_grant_write(const char *run_dir, const struct bg_grant *g,
+			  gid_t gid);
+/* Read and check the grant of id (owner root or trusted, not writable by
+ * others); BG_ENOENT if there is none, BG_EINVAL if malformed. */
+BG_WUR int bg_grant_read(const char *run_dir, const char *id, uid_t trusted,
+			 struct bg_grant **out);
+BG_WUR int bg_grant_remove(const char *run_dir, const char *id);
+void bg_grant_free(struct bg_grant *g);
+
+#endif

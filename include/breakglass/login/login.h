@@ -1,0 +1,49 @@
+/* The emergency login dialogue, independent of PAM: ticket,
+ * justification, TOTP or recovery code, and the approver's name and code
+ * when two-person approval is on; one audit event per attempt. */
+#ifndef BREAKGLASS_LOGIN_H
+#define BREAKGLASS_LOGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "breakglass/config/conf.h"
+#include "breakglass/base/error.h"
+
+/* How to talk to the person logging in (the PAM conversation). */
+struct bg_login_io {
+	/* Ask prompt with echo on or off; *answer is malloc'ed, and the
+	 * caller wipes and frees it.  Anything but BG_OK means nobody can
+	 * answer, which refuses the login. */
+	int (*ask)(void *ctx, const char *prompt, bool echo, char **answer,
+		   size_t *len);
+	/* Show one line; error lines are for what went wrong. */
+	void (*tell)(void *ctx, const char *msg, bool error);
+	void *ctx;
+};
+
+struct bg_login {
+	/* Who is logging in, from where: set by the caller. */
+	const char *service;
+	const char *user;
+	long uid;
+	const char *rhost;
+	const char *tty;
+	/* What was established, set on success. */
+	char *ticket;
+	char *justification;
+	char *approver;         /* NULL without approval */
+	const char *mfa;        /* "totp" or "recovery_code" */
+	bool ticket_unverified; /* ticket check failed open */
+};
+
+/* Run the dialogue.  BG_OK only when every answer was right and the audit
+ * event of the success was written; any failure is audited with its
+ * reason (an audit log that cannot be written refuses the login). */
+BG_WUR int bg_login_authenticate(const struct bg_config *cfg,
+				 const struct bg_login_io *io,
+				 struct bg_login *lg);
+/* Free (and wipe) what bg_login_authenticate set. */
+void bg_login_clear(struct bg_login *lg);
+
+#endif

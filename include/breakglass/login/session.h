@@ -1,0 +1,45 @@
+/* Opening and closing a granted session: the grant file the recorder
+ * reads, its expiry, and the audit events around it. */
+#ifndef BREAKGLASS_SESSION_H
+#define BREAKGLASS_SESSION_H
+
+#include <sys/types.h>
+#include <time.h>
+
+#include "breakglass/config/conf.h"
+#include "breakglass/base/error.h"
+#include "breakglass/evidence/grant.h"
+#include "breakglass/login/login.h"
+
+/* The account that reads grants (the recorder's). */
+#define BG_GROUP BG_ACCOUNT
+
+/* Write the grant of an authenticated login (new session id, expiry
+ * grant.default_minutes from now, never past grant.max_minutes) and audit
+ * "session_open"; on success g->session names it.  Nothing is left
+ * behind on failure. */
+BG_WUR int bg_session_open(const struct bg_config *cfg, const struct bg_login *lg,
+			   time_t now, struct bg_grant *g);
+/* How long an authentication waits for its session. */
+#define BG_AUTH_TTL 300
+
+/* sshd authenticates in one process and opens the session in another, so
+ * PAM data does not reach the session: after authentication, the login is
+ * remembered in run_dir/auth/<token>.json (root only, BG_AUTH_TTL
+ * seconds), and only the random token travels, in the PAM environment.
+ * Expired leftovers are swept at the same time. */
+BG_WUR int bg_session_remember(const struct bg_config *cfg,
+			       const struct bg_login *lg, time_t now,
+			       char token[BG_SESSION_ID_LEN + 1]);
+/* The login remembered under token, if it is user's and unexpired at now
+ * (BG_ENOENT otherwise); the caller frees it with bg_grant_free. */
+BG_WUR int bg_session_recall(const struct bg_config *cfg, const char *token,
+			     const char *user, time_t now, struct bg_grant **out);
+/* Forget it: a token is good for one session. */
+BG_WUR int bg_session_forget(const struct bg_config *cfg, const char *token);
+
+/* Remove the grant and audit "session_close". */
+BG_WUR int bg_session_close(const struct bg_config *cfg, const struct bg_login *lg,
+			    const char *session);
+
+#endif

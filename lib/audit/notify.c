@@ -1,0 +1,137 @@
+/* Webhook delivery of audit events, with a durable queue for failures. */
+#include "config.h"
+
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "breakglass/base/buf.h"
+#include "breakglass/base/log.h"
+#include "breakglass/audit/notify.h"
+#include "breakglass/base/safefile.h"
+
+#define QUEUE_VERSION 1
+
+static size_t discard(char *p, size_t size, size_t n, void *ctx)
+{
+	(void)p;
+	(void)ctx;
+	return size * n;
+}
+
+/* BG_OK only for a 2xx answer within the timeout. */
+static int post(const struct bg_config *cfg, const char *event, size_t len)
+{
+	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+	long status = 0;
+	CURL *c = curl_easy_init();
+	int r = BG_EIO;
+
+	if (c == NULL || hdr == NULL) {
+		curl_slist_free_all(hdr);
+		curl_easy_cleanup(c);
+		return BG_ENOMEM;
+	}
+	if (curl_easy_setopt(c, CURLOPT_URL, cfg->notify.webhook_url) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_TIMEOUT, cfg->notify.timeout_seconds) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, event) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_USERAGENT, "breakglass/" PACKAGE_VERSION) == CURLE_OK &&
+	    curl_easy_perform(c) == CURLE_OK &&
+	    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+	    status >= 200 && status < 300)
+		r = BG_OK;
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(c);
+	return r;
+}
+
+int bg_notify_queue(const struct bg_config *cfg, const char *event, size_t len)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], created[32], rnd[17], *text;
+	unsigned char raw[8];
+	struct passwd *pw = getpwnam(BG_SHIPPER_USER);
+	struct timeval tv;
+	struct tm tm;
+	json_error_t e;
+	json_t *ev, *item;
+	int r;
+
+	if ((ev = json_loadb(event, len, JSON_REJECT_DUPLICATES, &e)) == NULL ||
+	    !json_is_object(ev)) {
+		json_decref(ev);
+		return BG_EINVAL;
+	}
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(rnd, sizeof(rnd), raw, sizeof(raw));
+	if (strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0 ||
+	    bg_snprintf(dir, sizeof(dir), "%s/queue", cfg->paths.spool_dir) != BG_OK ||
+	    bg_snprintf(path, sizeof(path), "%s/%013lld-%s.json", dir,
+			(long long)tv.tv_sec * 1000 + tv.tv_usec / 1000, rnd) != BG_OK) {
+		json_decref(ev);
+		return BG_EINVAL;
+	}
+	item = json_pack("{s:i, s:s, s:s, s:o}", "version", QUEUE_VERSION,
+			 "kind", "notify", "created", created, "event", ev);
+	text = item != NULL ? json_dumps(item, JSON_COMPACT | JSON_PRESERVE_ORDER |
+					 JSON_ENSURE_ASCII) : NULL;
+	json_decref(item);
+	if (text == NULL)
+		return BG_ENOMEM;
+	r = bg_safefile_mkdir(dir, 0700, (gid_t)-1);
+	/* The shipper runs as its own account and must be able to delete it. */
+	if (r == BG_OK && pw != NULL && geteuid() == 0 &&
+	    chown(dir, pw->pw_uid, pw->pw_gid) != 0)
+		r = BG_EIO;
+	if (r == BG_OK)
+		r = bg_safefile_write_atomic(path, text, strlen(text), 0600, (gid_t)-1);
+	if (r == BG_OK && pw != NULL && geteuid() == 0 &&
+	    chown(path, pw->pw_uid, pw->pw_gid) != 0)
+		r = BG_EIO;
+	free(text);
+	return r;
+}
+
+int bg_notify_event(const struct bg_config *cfg, const char *event, size_t len)
+{
+	int r;
+
+	if (cfg->notify.webhook_url[0] == '\0')
+		return BG_OK;
+	if (post(cfg, event, len) == BG_OK)
+		return BG_OK;
+	if ((r = bg_notify_queue(cfg, event, len)) != BG_OK)
+		bg_error("webhook failed and the event could not be queued in %s: %s",
+			 cfg->paths.spool_dir, bg_strerror(r));
+	else
+		bg_info("webhook failed: event queued in %s/queue", cfg->paths.spool_dir);
+	return r;
+}
+
+int bg_notify_audit(const struct bg_config *cfg, const struct bg_audit_event *ev)
+{
+	struct bg_buf line;
+	int r;
+
+	bg_buf_init(&line, 1024 * 1024);
+	/* A failed notification is logged and queued inside, never fatal. */
+	if ((r = bg_audit_append(cfg, ev, &line)) == BG_OK &&
+	    bg_notify_event(cfg, bg_buf_str(&line), line.len) != BG_OK)
+		bg_debug("notification of this event lost");
+	bg_buf_free(&line);
+	return r;
+}

@@ -1,0 +1,179 @@
+/* Grants and audit events at session open and close. */
+#include "config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "breakglass/audit/audit.h"
+#include "breakglass/base/buf.h"
+#include "breakglass/base/log.h"
+#include "breakglass/audit/notify.h"
+#include "breakglass/base/safefile.h"
+#include "breakglass/login/session.h"
+
+static void event_of(const struct bg_login *lg, const char *what,
+		     struct bg_audit_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->event = what;
+	ev->result = "success";
+	ev->service = lg->service;
+	ev->user = lg->user;
+	ev->uid = lg->uid;
+	ev->rhost = lg->rhost;
+	ev->tty = lg->tty;
+	ev->ticket = lg->ticket;
+	ev->approver = lg->approver;
+	ev->mfa = lg->mfa;
+	ev->ticket_unverified = lg->ticket_unverified;
+}
+
+static gid_t grant_group(void)
+{
+	struct group *gr = getgrnam(BG_GROUP);
+
+	return gr != NULL ? gr->gr_gid : (gid_t)-1;
+}
+
+/* A grant holding what the login established; strings are borrowed. */
+static void grant_of(const struct bg_login *lg, time_t start, time_t expires,
+		     struct bg_grant *g)
+{
+	g->user = (char *)lg->user;
+	g->uid = lg->uid;
+	g->ticket = lg->ticket;
+	g->justification = lg->justification;
+	g->approver = lg->approver;
+	g->rhost = (char *)lg->rhost;
+	g->tty = (char *)lg->tty;
+	g->mfa = (char *)lg->mfa;
+	g->ticket_unverified = lg->ticket_unverified;
+	g->start = start;
+	g->expires = expires;
+}
+
+static int auth_dir(const struct bg_config *cfg, char *out, size_t outlen)
+{
+	return bg_snprintf(out, outlen, "%s/auth", cfg->paths.run_dir) == BG_OK ?
+	       BG_OK : BG_EINVAL;
+}
+
+/* Remove remembered logins whose session never came. */
+static void sweep(const char *dir, time_t now)
+{
+	struct dirent *e;
+	struct stat st;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (st.st_mtime + BG_AUTH_TTL < now &&
+		    unlinkat(dirfd(d), e->d_name, 0) != 0)
+			bg_warn("cannot remove the stale %s/%s", dir, e->d_name);
+	}
+	closedir(d);
+}
+
+int bg_session_remember(const struct bg_config *cfg, const struct bg_login *lg,
+			time_t now, char token[BG_SESSION_ID_LEN + 1])
+{
+	struct bg_grant g;
+	char dir[PATH_MAX];
+	int r;
+
+	memset(&g, 0, sizeof(g));
+	if ((r = auth_dir(cfg, dir, sizeof(dir))) != BG_OK ||
+	    (r = bg_safefile_mkdir(cfg->paths.run_dir, 0750, grant_group())) != BG_OK ||
+	    (r = bg_safefile_mkdir(dir, 0700, (gid_t)-1)) != BG_OK ||
+	    (r = bg_grant_new_id(g.session)) != BG_OK)
+		return r;
+	sweep(dir, now);
+	grant_of(lg, now, now + BG_AUTH_TTL, &g);
+	if ((r = bg_grant_write(dir, &g, (gid_t)-1)) == BG_OK)
+		memcpy(token, g.session, sizeof(g.session));
+	return r;
+}
+
+int bg_session_recall(const struct bg_config *cfg, const char *token,
+		      const char *user, time_t now, struct bg_grant **out)
+{
+	char dir[PATH_MAX];
+	struct bg_grant *g;
+	int r;
+
+	*out = NULL;
+	if ((r = auth_dir(cfg, dir, sizeof(dir))) != BG_OK ||
+	    (r = bg_grant_read(dir, token, geteuid(), &g)) != BG_OK)
+		return r;
+	if (strcmp(g->user, user) != 0 || now > g->expires || now < g->start) {
+		bg_grant_free(g);
+		return BG_ENOENT;
+	}
+	*out = g;
+	return BG_OK;
+}
+
+int bg_session_forget(const struct bg_config *cfg, const char *token)
+{
+	char dir[PATH_MAX];
+	int r;
+
+	if ((r = auth_dir(cfg, dir, sizeof(dir))) != BG_OK)
+		return r;
+	return bg_grant_remove(dir, token);
+}
+
+int bg_session_open(const struct bg_config *cfg, const struct bg_login *lg,
+		    time_t now, struct bg_grant *g)
+{
+	long minutes = cfg->grant.default_minutes;
+	struct bg_audit_event ev;
+	int r;
+
+	if (minutes > cfg->grant.max_minutes)
+		minutes = cfg->grant.max_minutes;
+	memset(g, 0, sizeof(*g));
+	if ((r = bg_grant_new_id(g->session)) != BG_OK)
+		return r;
+	/* The grant borrows the login's strings: nothing to free. */
+	grant_of(lg, now, now + minutes * 60, g);
+	r = bg_grant_write(cfg->paths.run_dir, g, grant_group());
+	if (r != BG_OK) {
+		bg_error("cannot write the grant in %s: %s", cfg->paths.run_dir, bg_strerror(r));
+		return r;
+	}
+	event_of(lg, "session_open", &ev);
+	ev.session = g->session;
+	ev.expires = g->expires;
+	if ((r = bg_notify_audit(cfg, &ev)) != BG_OK) {
+		bg_error("cannot write the audit log %s: %s (session refused)",
+			 cfg->paths.audit_log, bg_strerror(r));
+		if (bg_grant_remove(cfg->paths.run_dir, g->session) != BG_OK)
+			bg_error("cannot remove the grant %s either", g->session);
+	}
+	return r;
+}
+
+int bg_session_close(const struct bg_config *cfg, const struct bg_login *lg,
+		     const char *session)
+{
+	struct bg_audit_event ev;
+	int r = bg_grant_remove(cfg->paths.run_dir, session);
+
+	event_of(lg, "session_close", &ev);
+	ev.session = session;
+	if (r != BG_OK) {
+		ev.result = "failure";
+		ev.reason = "grant_missing";
+	}
+	return bg_notify_audit(cfg, &ev);
+}

@@ -1,0 +1,163 @@
+#!/bin/sh
+# rec_root.sh: breakglass-rec as a package installs it, setuid and setgid
+# to a breakglass account, in a scratch prefix (built here with that
+# prefix compiled in), driving real sessions as test users: pipes and a
+# pty (under expect, rec_root.exp), what the transcript holds, what the
+# child gets, what the user cannot do to the recorder, refusals, expiry,
+# SIGKILL and a full disk.  Needs root; skipped otherwise.
+#
+# Environment (set by `make check`): TESTS_SRCDIR, TESTS_BUILDDIR.
+
+LC_ALL=C
+export LC_ALL
+. "$TESTS_SRCDIR/common/lib.sh"
+. "$TESTS_SRCDIR/common/account.sh"
+
+need_root
+for tool in expect useradd userdel setpriv sha256sum timeout make; do
+	command -v "$tool" > /dev/null 2>&1 ||
+		hard_error "$tool not found (tools/test installs it)"
+done
+STATUS=$TESTS_BUILDDIR/../config.status
+[ -x "$STATUS" ] || hard_error "no config.status beside $TESTS_BUILDDIR"
+
+umask 022
+CREATED_USERS=
+CREATED_ACCOUNT=
+MOUNTED=
+cleanup() {
+	[ -z "$MOUNTED" ] || umount "$MOUNTED" 2> /dev/null
+	for u in $CREATED_USERS; do
+		pkill -KILL -u "$u" 2> /dev/null
+		userdel -r "$u" > /dev/null 2>&1 ||
+			printf '%s: cannot remove test user %s\n' "$TEST_NAME" "$u" >&2
+	done
+	account_release
+	scratch_cleanup
+}
+# The recorder trusts nothing below a directory others control.
+if [ -n "${TMPDIR-}" ] && [ "$(stat -c %u "$TMPDIR" 2> /dev/null)" != 0 ]; then
+	TMPDIR=/tmp
+fi
+scratch_init
+trap cleanup EXIT
+chmod 755 "$SCRATCH"
+scratch_path
+P=$S/prefix
+
+# ---- build with the scratch prefix, install setuid -------------------------
+
+mkdir "$S/build" || hard_error "mkdir"
+eval "set -- $("$STATUS" --config)"
+(cd "$S/build" && "$TESTS_SRCDIR/../configure" "$@" --srcdir="$TESTS_SRCDIR/.." --prefix="$P" --sysconfdir="$P/etc" \
+	--localstatedir="$P/var" --runstatedir="$P/run" > configure.log 2>&1) ||
+	hard_error "configure failed: $(tail -n 5 "$S/build/configure.log")"
+make -C "$S/build" -j2 recorder/breakglass-rec ctl/breakglassctl replay/breakglass-replay \
+	tests/root/ptrace_probe > "$S/build/make.log" 2>&1 ||
+	hard_error "build failed: $(tail -n 15 "$S/build/make.log")"
+
+account_take || hard_error "$REPLY"
+add_user() {
+	REPLY=$(printf 'bgr-%s-%s' "$1" "$$" | cut -c 1-32)
+	useradd -m -s /bin/bash "$REPLY" > "$S/useradd.err" 2>&1 ||
+		hard_error "useradd $REPLY failed: $(cat "$S/useradd.err")"
+	CREATED_USERS="$CREATED_USERS $REPLY"
+}
+add_user a
+UA=$REPLY
+add_user b
+UB=$REPLY
+
+B=$S/build
+SPOOL=$P/var/spool/breakglass
+RUN=$P/run/breakglass
+ETC=$P/etc/breakglass
+REC=$P/bin/breakglass-rec
+REPLAY=$P/bin/breakglass-replay
+install -d -m 755 "$P/bin" "$ETC" "$ETC/auditors" "$P/var/spool" "$P/var/log" ||
+	hard_error "install -d"
+install -m 755 "$B/ctl/breakglassctl" "$B/replay/breakglass-replay" "$P/bin/" &&
+	install -o breakglass -g breakglass -m 6711 "$B/recorder/breakglass-rec" "$P/bin/" &&
+	install -d -o breakglass -g breakglass -m 700 "$SPOOL" &&
+	install -d -o root -g breakglass -m 750 "$RUN" || hard_error "install"
+
+# config EXTRA: the compiled-in configuration, with recorder members EXTRA.
+config() {
+	printf '{"paths": {"users_dir": "%s/users", "state_dir": "%s/var/lib",
+  "run_dir": "%s", "spool_dir": "%s", "audit_log": "%s/var/log/audit.jsonl",
+  "host_key": "%s/host.key", "auditor_keys": ["%s/auditors/a1.pub"]},
+ "recorder": {"flush_ms": 100, "segment_seconds": 2%s}}\n' \
+		"$ETC" "$P" "$RUN" "${SPOOL_DIR:-$SPOOL}" "$P" "$ETC" "$ETC" "$1" > "$ETC/breakglass.json"
+}
+config ""
+"$P/bin/breakglassctl" keygen auditor -o "$S/a1" > "$S/keygen.out" 2>&1 &&
+	install -m 644 "$S/a1.pub" "$ETC/auditors/a1.pub" &&
+	"$P/bin/breakglassctl" keygen host >> "$S/keygen.out" 2>&1 &&
+	"$P/bin/breakglassctl" check-config > "$S/check.out" 2>&1 ||
+	hard_error "keys or configuration: $(cat "$S/keygen.out" "$S/check.out")"
+# A new host key is an administrative change: audited with who made it
+# (the login uid, else the uid this test runs as).
+uid=$(cat /proc/self/loginuid 2> /dev/null || echo 4294967295)
+[ "$uid" != 4294967295 ] || uid=$(id -u)
+want="\"event\":\"keygen_host\",\"result\":\"success\",\"service\":\"breakglassctl\",\"actor\":\"$(id -n -u "$uid")\",\"actor_uid\":$uid,"
+grep -q -F -e "$want" "$P/var/log/audit.jsonl" && pass keygen-host-audited-with-actor ||
+	fail keygen-host-audited-with-actor "no line with $want: $(show 3 "$P/var/log/audit.jsonl")"
+
+# ---- helpers ---------------------------------------------------------------
+
+# grant USER SECONDS [OWNER]: a grant for USER ending in SECONDS (may be
+# negative), as the PAM module writes it; REPLY = its session id.
+grant() {
+	REPLY=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+	now=$(date +%s)
+	printf '{"version":1,"session":"%s","user":"%s","uid":%s,"ticket":"INC-77","justification":"restart the stuck payment workers","mfa":"totp","start":%s,"expires":%s}' \
+		"$REPLY" "$1" "$(id -u "$1")" "$((now - 60))" "$((now + $2))" > "$RUN/$REPLY.json"
+	chown "${3:-root}:breakglass" "$RUN/$REPLY.json"
+	chmod 640 "$RUN/$REPLY.json"
+}
+
+# as USER SESSION CMD...: CMD as USER (real ids, own groups), with a
+# minimal environment plus anything in EXTRA_ENV.
+as() {
+	_u=$1 _id=$2
+	shift 2
+	# shellcheck disable=SC2086
+	setpriv --reuid="$_u" --regid="$_u" --init-groups env -i PATH=/usr/bin:/bin \
+		TERM=xterm BREAKGLASS_SESSION="$_id" ASAN_OPTIONS=detect_leaks=0 $EXTRA_ENV "$@"
+}
+
+# as_bg USER SESSION CMD...: as, in the background, $! being the
+# recorder itself (exec all the way down).
+as_bg() {
+	_u=$1 _id=$2
+	shift 2
+	(exec setpriv --reuid="$_u" --regid="$_u" --init-groups env -i PATH=/usr/bin:/bin \
+		TERM=xterm BREAKGLASS_SESSION="$_id" ASAN_OPTIONS=detect_leaks=0 "$@") &
+}
+
+# verdict NAME SESSION WANT: breakglass-replay verify exits WANT.
+verdict() {
+	"$REPLAY" verify -k "$S/a1.key" --host-pub "$ETC/host.key.pub" "$SPOOL/$2" > "$S/$1.verify" 2>&1
+	_rc=$?
+	if [ "$_rc" = "$3" ]; then
+		pass "$1-verify"
+	else
+		fail "$1-verify" "exit $_rc, wanted $3: $(cat "$S/$1.verify")"
+	fi
+}
+
+# replay_cat NAME SESSION [OPTION]: the decrypted stream into $S/NAME.cat.
+replay_cat() {
+	"$REPLAY" cat -k "$S/a1.key" --host-pub "$ETC/host.key.pub" $3 "$SPOOL/$2" > "$S/$1.cat" 2> "$S/$1.cat.err"
+}
+
+expect_rc() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "exit $2, wanted $3: $(show 5 "$S/$1.err")"; fi
+}
+
+same_sha() {
+	if [ "$(sha256sum < "$2")" = "$(sha256sum < "$3")" ]; then pass "$1"; else fail "$1" "$2 and $3 differ"; fi
+}
+
+. "$TESTS_SRCDIR/root/rec_root_cases.sh"
+finish

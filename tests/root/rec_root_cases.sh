@@ -1,0 +1,199 @@
+# The cases of rec_root.sh (sourced by it, after the set-up).
+
+# ---- pipes: binary data both ways, exit status, closed stdin ---------------
+
+head -c 10485760 /dev/urandom > "$S/in.bin"
+grant "$UA" 600
+ID=$REPLY
+as "$UA" "$ID" "$REC" -c 'cat' < "$S/in.bin" > "$S/pipe.out" 2> "$S/pipe.err"
+expect_rc pipe-exit $? 0
+same_sha pipe-output-delivered "$S/in.bin" "$S/pipe.out"
+verdict pipe "$ID" 0
+replay_cat pipe "$ID"
+# The banner (on stderr) is recorded first, then what the command printed.
+tail -n +2 "$S/pipe.cat" > "$S/pipe.data"
+same_sha pipe-output-recorded "$S/in.bin" "$S/pipe.data"
+replay_cat pipe-in "$ID" --input
+same_sha pipe-input-recorded "$S/in.bin" "$S/pipe-in.cat"
+grep -q "recorded for ticket INC-77" "$S/pipe.err" && pass pipe-banner-on-stderr ||
+	fail pipe-banner-on-stderr "$(show 3 "$S/pipe.err")"
+
+grant "$UA" 600
+as "$UA" "$REPLY" "$REC" -c 'exit 7' < /dev/null > /dev/null 2> "$S/exit7.err"
+expect_rc exit-status-kept $? 7
+
+grant "$UA" 600
+as "$UA" "$REPLY" timeout 60 "$REC" -c 'cat; echo after-eof' < /dev/null \
+	> "$S/devnull.out" 2> "$S/devnull.err"
+rc=$?
+[ "$rc" = 0 ] && grep -q after-eof "$S/devnull.out" && pass stdin-devnull-no-hang ||
+	fail stdin-devnull-no-hang "exit $rc: $(show 3 "$S/devnull.out")"
+grant "$UA" 600
+as "$UA" "$REPLY" timeout 60 "$REC" -c 'cat; echo after-eof' <&- > "$S/closed.out" 2> "$S/closed.err"
+rc=$?
+[ "$rc" = 0 ] && grep -q after-eof "$S/closed.out" && pass stdin-closed-no-hang ||
+	fail stdin-closed-no-hang "exit $rc: $(show 3 "$S/closed.out") $(show 3 "$S/closed.err")"
+
+# ---- what the child gets ---------------------------------------------------
+
+grant "$UA" 600
+ID=$REPLY
+EXTRA_ENV="LD_PRELOAD=/nonexistent.so BREAKGLASS_CONFIG=/etc/passwd BASH_ENV=/tmp/x FOO=bar LANG=C.UTF-8" \
+	as "$UA" "$ID" "$REC" -c 'tr "\0" "\n" < /proc/$$/environ; ls /proc/$$/fd; id -u; id -G; :' \
+	< /dev/null > "$S/env.out" 2> "$S/env.err"
+why=
+for bad in LD_PRELOAD BREAKGLASS_CONFIG BASH_ENV FOO; do
+	! grep -q "^$bad=" "$S/env.out" || why="$why $bad passed;"
+done
+for want in "BREAKGLASS_SESSION=$ID" "LANG=C.UTF-8" "USER=$UA" "LOGNAME=$UA" \
+	"HOME=$(getent passwd "$UA" | cut -d: -f6)" "SHELL=/bin/bash"; do
+	grep -q -x -F "$want" "$S/env.out" || why="$why no $want;"
+done
+names=$(sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' "$S/env.out" |
+	grep -v -x -E 'TERM|LANG|LC_[A-Z_]+|TZ|SSH_[A-Z_]+|HOME|USER|LOGNAME|SHELL|PATH|BREAKGLASS_SESSION|PWD|OLDPWD')
+[ -z "$names" ] || why="$why unexpected: $names;"
+[ "$why" = "" ] && pass child-environment-allow-listed || fail child-environment-allow-listed "$why"
+fds=$(grep -x -E '[0-9]+' "$S/env.out" | tr '\n' ' ')
+uid_a=$(id -u "$UA")
+case $fds in
+"0 1 2 $uid_a "*) pass child-fds-0-1-2-and-user-ids ;;
+*) fail child-fds-0-1-2-and-user-ids "fds and uid: $fds" ;;
+esac
+! grep -q -w "$(getent group breakglass | cut -d: -f3)" "$S/env.out" &&
+	pass child-not-in-breakglass-group || fail child-not-in-breakglass-group "$(cat "$S/env.out")"
+
+# ---- what the user cannot do -----------------------------------------------
+
+why=
+as "$UA" x ls "$SPOOL" > /dev/null 2>&1 && why="$why can list the spool;"
+as "$UA" x cat "$SPOOL/$ID/000000.bgr" > /dev/null 2>&1 && why="$why can read a segment;"
+as "$UA" x touch "$SPOOL/x" > /dev/null 2>&1 && why="$why can write the spool;"
+as "$UA" x ls "$RUN" > /dev/null 2>&1 && why="$why can list the grants;"
+[ -z "$why" ] && pass user-kept-out-of-spool-and-grants || fail user-kept-out-of-spool-and-grants "$why"
+
+grant "$UA" 600
+ID=$REPLY
+as_bg "$UA" "$ID" "$REC" -c 'sleep 30' < /dev/null > /dev/null 2>&1
+RECPID=$!
+sleep 2
+why=
+[ "$(readlink "/proc/$RECPID/exe")" = "$REC" ] || why="$why $RECPID is not the recorder;"
+as "$UA" x "$B/tests/root/ptrace_probe" "$RECPID" > "$S/ptrace.out" 2>&1 && why="$why ptrace attached;"
+grep -q refused "$S/ptrace.out" || why="$why probe said: $(cat "$S/ptrace.out");"
+as "$UA" x cat "/proc/$RECPID/environ" > /dev/null 2>&1 && why="$why environ readable;"
+as "$UA" x cat "/proc/$RECPID/mem" > /dev/null 2>&1 && why="$why mem readable;"
+[ -z "$why" ] && pass recorder-not-traceable || fail recorder-not-traceable "$why"
+kill -KILL "$RECPID" 2> /dev/null
+wait "$RECPID" 2> /dev/null
+
+# ---- refusals: no shell ----------------------------------------------------
+
+MARKER=$(getent passwd "$UA" | cut -d: -f6)/marker
+refused() {
+	rm -f "$MARKER"
+	as "$UA" "$2" "$REC" -c "touch $MARKER" < /dev/null > "$S/$1.out" 2> "$S/$1.err"
+	_rc=$?
+	if [ "$_rc" = 1 ] && [ ! -e "$MARKER" ] && grep -q "$3" "$S/$1.err"; then
+		pass "refused-$1"
+	else
+		fail "refused-$1" "exit $_rc, marker $([ -e "$MARKER" ] && echo made): $(show 3 "$S/$1.err")"
+	fi
+}
+grant "$UB" 600
+refused other-users-grant "$REPLY" "not for this user"
+grant "$UA" -5
+refused expired-grant "$REPLY" "expired"
+grant "$UA" 600 "$UA"
+refused user-owned-grant "$REPLY" "no valid grant"
+refused malformed-id "../../etc/passwd" "no emergency access grant"
+refused unknown-id "0123456789abcdef0123456789abcdef" "no valid grant"
+
+# ---- SIGKILL: the session ends with it, the flushed part verifies ----------
+
+grant "$UA" 600
+ID=$REPLY
+as_bg "$UA" "$ID" "$REC" -c 'i=0; while [ $i -lt 600 ]; do echo line-$i; i=$((i+1)); sleep 0.05; done' \
+	< /dev/null > "$S/kill.out" 2> /dev/null
+RECPID=$!
+sleep 3
+[ "$(readlink "/proc/$RECPID/exe")" = "$REC" ] || fail killed-the-recorder "$RECPID is not the recorder"
+kill -KILL "$RECPID"
+wait "$RECPID" 2> /dev/null
+sleep 1
+verdict killed "$ID" 3
+replay_cat killed "$ID"
+tail -n +2 "$S/killed.cat" > "$S/killed.data"
+n=$(wc -c < "$S/killed.data")
+if [ "$n" -gt 0 ] && cmp -s -n "$n" "$S/killed.data" "$S/kill.out"; then
+	pass killed-transcript-is-what-was-shown
+else
+	fail killed-transcript-is-what-was-shown "$n bytes recorded, $(wc -c < "$S/kill.out") shown"
+fi
+pgrep -u "$UA" -f 'line-' > /dev/null && fail killed-child-gone "the session outlived the recorder" ||
+	pass killed-child-gone
+
+# ---- a full disk -----------------------------------------------------------
+
+SMALL=$S/small
+install -d -o breakglass -g breakglass -m 700 "$SMALL"
+if mount -t tmpfs -o size=512k,mode=700,uid="$(id -u breakglass)",gid="$(id -g breakglass)" tmpfs "$SMALL" 2> /dev/null; then
+	MOUNTED=$SMALL
+	SPOOL_DIR=$SMALL
+	config ""
+	grant "$UA" 600
+	as "$UA" "$REPLY" "$REC" -c 'head -c 3000000 /dev/urandom; echo' < /dev/null > /dev/null 2> "$S/full.err"
+	rc=$?
+	[ "$rc" != 0 ] && grep -q "recording failed" "$S/full.err" && pass disk-full-terminates ||
+		fail disk-full-terminates "exit $rc: $(show 4 "$S/full.err")"
+	rm -rf "${SMALL:?}"/*
+	config ', "on_disk_full": "continue-unrecorded"'
+	grant "$UA" 600
+	as "$UA" "$REPLY" "$REC" -c 'head -c 3000000 /dev/urandom; echo' < /dev/null > "$S/cont.out" 2> "$S/cont.err"
+	rc=$?
+	[ "$rc" = 0 ] && [ "$(wc -c < "$S/cont.out")" -ge 3000000 ] &&
+		grep -q "unrecorded" "$S/cont.err" && pass disk-full-continues-unrecorded ||
+		fail disk-full-continues-unrecorded "exit $rc: $(show 4 "$S/cont.err")"
+	rm -rf "${SMALL:?}"/*
+	head -c 600000 /dev/zero > "$SMALL/filler" 2> /dev/null
+	config ""
+	grant "$UA" 600
+	refused disk-full-at-start "$REPLY" "cannot record"
+	umount "$SMALL" && MOUNTED=
+	SPOOL_DIR=
+	config ""
+else
+	printf 'SKIP: disk-full (cannot mount a tmpfs here)\n'
+fi
+
+# ---- a terminal: typed text, redaction, resize, exit, expiry ---------------
+
+run_exp() {
+	BGT_REC=$REC BGT_USER=$1 BGT_SESSION=$2 BGT_MODE=$3 \
+		expect -f "$TESTS_SRCDIR/root/rec_root.exp" > "$S/$3.exp" 2>&1 < /dev/null
+	RC=$?
+}
+grant "$UA" 600
+ID=$REPLY
+run_exp "$UA" "$ID" typed
+expect_rc pty-exit-status "$RC" 5
+verdict pty "$ID" 0
+replay_cat pty "$ID"
+replay_cat pty-in "$ID" --input
+replay_cat pty-json "$ID" --json
+why=
+grep -q typed-marker-42 "$S/pty.cat" || why="$why no typed text in the output;"
+grep -q -F 'echo typed-marker-$((40 + 2))' "$S/pty-in.cat" || why="$why no typed text in the input;"
+grep -q 's3cret' "$S/pty-in.cat" "$S/pty.cat" && why="$why the secret was recorded;"
+grep -q '\[redacted: 12 bytes\]' "$S/pty-in.cat" || why="$why no redaction marker;"
+grep -q '"type":"resize","cols":100,"rows":40' "$S/pty-json.cat" || why="$why no resize to 100x40;"
+grep -q '40 100' "$S/pty.cat" || why="$why the shell did not see 40 100;"
+[ -z "$why" ] && pass pty-transcript || fail pty-transcript "$why $(show 20 "$S/typed.exp")"
+
+grant "$UA" 3
+ID=$REPLY
+run_exp "$UA" "$ID" expire
+[ "$RC" = 0 ] && pass expiry-ends-session || fail expiry-ends-session "$(show 20 "$S/expire.exp")"
+verdict expire "$ID" 0
+replay_cat expire "$ID"
+grep -q "has expired" "$S/expire.cat" && pass expiry-notice-recorded ||
+	fail expiry-notice-recorded "$(show 5 "$S/expire.cat")"
