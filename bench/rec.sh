@@ -128,6 +128,7 @@ fi
 [ -x "$STATUS" ] || die "$STATUS: no config.status there"
 [ -x "$SRCDIR/configure" ] || die "$SRCDIR: no configure there"
 . "$SRCDIR/tests/common/account.sh"
+. "$SRCDIR/tests/common/prefix.sh"
 for tool in script setpriv useradd userdel pkill make awk od stty sync truncate mkfifo du; do
 	command -v "$tool" > /dev/null 2>&1 || die "$tool not found"
 done
@@ -182,12 +183,8 @@ P=$S/prefix
 # ---- build with the scratch prefix, install setuid (as rec_root.sh) --------
 
 printf '%s: building the recorder for %s\n' "$ME" "$P"
-mkdir "$S/build" || die "mkdir"
-(cd "$S/build" && "$SRCDIR/configure" "$@" --prefix="$P" --sysconfdir="$P/etc" \
-	--localstatedir="$P/var" --runstatedir="$P/run" > configure.log 2>&1) ||
-	die "configure failed: $(tail -n 5 "$S/build/configure.log")"
-make -C "$S/build" -j2 recorder/breakglass-rec ctl/breakglassctl replay/breakglass-replay \
-	> "$S/build/make.log" 2>&1 || die "build failed: $(tail -n 15 "$S/build/make.log")"
+prefix_build "$SRCDIR" "$STATUS" "$S/build" "$P" recorder/breakglass-rec ctl/breakglassctl \
+	replay/breakglass-replay || die "$REPLY"
 
 account_take || die "$REPLY"
 USR=$(printf 'bgbench-%s' "$$" | cut -c 1-32)

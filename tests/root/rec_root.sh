@@ -12,6 +12,7 @@ LC_ALL=C
 export LC_ALL
 . "$TESTS_SRCDIR/common/lib.sh"
 . "$TESTS_SRCDIR/common/account.sh"
+. "$TESTS_SRCDIR/common/prefix.sh"
 
 need_root
 for tool in expect useradd userdel setpriv sha256sum timeout make; do
@@ -47,14 +48,8 @@ P=$S/prefix
 
 # ---- build with the scratch prefix, install setuid -------------------------
 
-mkdir "$S/build" || hard_error "mkdir"
-eval "set -- $("$STATUS" --config)"
-(cd "$S/build" && "$TESTS_SRCDIR/../configure" "$@" --srcdir="$TESTS_SRCDIR/.." --prefix="$P" --sysconfdir="$P/etc" \
-	--localstatedir="$P/var" --runstatedir="$P/run" > configure.log 2>&1) ||
-	hard_error "configure failed: $(tail -n 5 "$S/build/configure.log")"
-make -C "$S/build" -j2 recorder/breakglass-rec ctl/breakglassctl replay/breakglass-replay \
-	tests/root/ptrace_probe > "$S/build/make.log" 2>&1 ||
-	hard_error "build failed: $(tail -n 15 "$S/build/make.log")"
+prefix_build "$TESTS_SRCDIR/.." "$STATUS" "$S/build" "$P" recorder/breakglass-rec \
+	ctl/breakglassctl replay/breakglass-replay tests/root/ptrace_probe || hard_error "$REPLY"
 
 account_take || hard_error "$REPLY"
 add_user() {
