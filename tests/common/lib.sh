@@ -3,6 +3,9 @@
 #   need_root          skip the test (exit 77) unless running as root
 #   scratch_init       make $SCRATCH, removed again when the script exits
 #   scratch_path       S = $SCRATCH resolved, refused if it has odd characters
+#   root_scratch       scratch_init + scratch_path for the root tests: below a
+#                      root-owned folder, mode 755 (the programs trust
+#                      nothing below a folder others control)
 #   pass NAME          count a passed check
 #   fail NAME DETAIL   count a failed check and show why
 #   subst S A B        REPLY = S with every A replaced by B
@@ -53,6 +56,15 @@ scratch_path() {
 	case $S in
 	*[!A-Za-z0-9/._-]*) hard_error "scratch directory name $S has unusual characters" ;;
 	esac
+}
+
+root_scratch() {
+	if [ -n "${TMPDIR-}" ] && [ "$(stat -c %u "$TMPDIR" 2> /dev/null)" != 0 ]; then
+		TMPDIR=/tmp
+	fi
+	scratch_init
+	chmod 755 "$SCRATCH"
+	scratch_path
 }
 
 pass() {

@@ -23,13 +23,8 @@ NOBODY_GID=$(id -g nobody)
 # A uid that is neither root nor nobody; it needs no passwd entry.
 OTHER_UID=$((NOBODY_UID - 1))
 umask 077
-scratch_init
 # Root-owned, and searchable by nobody for the unprivileged runs.
-chmod 755 "$SCRATCH"
-S=$(cd "$SCRATCH" && pwd -P) || hard_error "cannot enter $SCRATCH"
-case $S in
-*[!A-Za-z0-9/._-]*) hard_error "scratch directory name $S has unusual characters" ;;
-esac
+root_scratch
 
 # Key files the configurations point at: root-owned and unreadable by
 # nobody, which only needs to look at them.

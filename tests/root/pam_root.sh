@@ -36,15 +36,8 @@ cleanup() {
 	rm -f -- "$PAMFILE"
 	scratch_cleanup
 }
-# The module refuses a configuration below a directory others control.
-if [ -n "${TMPDIR-}" ] && [ "$(stat -c %u "$TMPDIR" 2> /dev/null)" != 0 ]; then
-	TMPDIR=/tmp
-fi
-scratch_init
+root_scratch
 trap cleanup EXIT
-# Root-owned and not writable by others: the module trusts nothing less.
-chmod 755 "$SCRATCH"
-scratch_path
 
 # ---- configuration, users, service -----------------------------------------
 

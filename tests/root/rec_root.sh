@@ -36,14 +36,8 @@ cleanup() {
 	account_release
 	scratch_cleanup
 }
-# The recorder trusts nothing below a directory others control.
-if [ -n "${TMPDIR-}" ] && [ "$(stat -c %u "$TMPDIR" 2> /dev/null)" != 0 ]; then
-	TMPDIR=/tmp
-fi
-scratch_init
+root_scratch
 trap cleanup EXIT
-chmod 755 "$SCRATCH"
-scratch_path
 P=$S/prefix
 
 # ---- build with the scratch prefix, install setuid -------------------------
