@@ -184,6 +184,20 @@ struct bg_config *th_config_load(const char *path)
 	return cfg;
 }
 
+struct bg_config *th_config_json(const char *dir, const char *json)
+{
+	char *path = th_write_str(dir, "breakglass.json", json);
+	struct bg_config *cfg = th_config_load(path);
+
+	free(path);
+	return cfg;
+}
+
+char *th_config_key(const char *dir)
+{
+	return th_write(dir, "k", "", 0, 0600);
+}
+
 static struct {
 	unsigned char needle[256];
 	size_t n, freed, held;

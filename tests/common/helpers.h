@@ -21,6 +21,11 @@ char *th_write_str(const char *dir, const char *name, const char *text);
 char *th_config(const char *dir, const char *extra);
 /* Load a configuration that must be valid; aborts otherwise. */
 struct bg_config *th_config_load(const char *path);
+/* Write json to dir/breakglass.json and load it as th_config_load does. */
+struct bg_config *th_config_json(const char *dir, const char *json);
+/* A key file for a configuration to name (dir/k, empty, mode 0600): its
+ * malloc'ed path. */
+char *th_config_key(const char *dir);
 /* Remove dir and everything in it. */
 void th_rmtree(const char *dir);
 /* The whole file at path, NUL-terminated and malloc'ed, its length in

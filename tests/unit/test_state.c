@@ -22,13 +22,12 @@
 
 #define NPROC 50
 
-/* A config whose state_dir is dir/state (not yet created). */
+/* A config whose state_dir is f->state_dir (not yet created). */
 struct bg_config *load_cfg(struct fixture *f, long max, long window,
 			   long lock)
 {
-	struct bg_config_diags d;
-	struct bg_config *cfg = NULL;
-	char text[8192], *p, *key = th_write_str(f->dir, "k", "key");
+	struct bg_config *cfg;
+	char text[8192], *key = th_config_key(f->dir);
 
 	assert_true(snprintf(text, sizeof(text),
 		"{\"paths\": {\"state_dir\": \"%s\", \"host_key\": \"%s\",\n"
@@ -36,10 +35,7 @@ struct bg_config *load_cfg(struct fixture *f, long max, long window,
 		" \"auth\": {\"lockout\": {\"max_failures\": %ld,"
 		" \"window_seconds\": %ld, \"lock_seconds\": %ld}}}\n",
 		f->state_dir, key, key, max, window, lock) < (int)sizeof(text));
-	p = th_write_str(f->dir, "breakglass.json", text);
-	assert_int_equal(bg_config_load(p, geteuid(), &cfg, &d), BG_OK);
-	bg_config_diags_free(&d);
-	free(p);
+	cfg = th_config_json(f->dir, text);
 	free(key);
 	return cfg;
 }

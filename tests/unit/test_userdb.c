@@ -28,18 +28,14 @@
 
 static struct bg_config *config_with_users_dir(const char *dir, const char *users)
 {
-	struct bg_config_diags d;
 	struct bg_config *cfg;
-	char text[3 * PATH_MAX], *key = th_write_str(dir, "host.key", "k"), *conf;
+	char text[3 * PATH_MAX], *key = th_config_key(dir);
 
 	assert_true(snprintf(text, sizeof(text),
 			     "{\"paths\": {\"users_dir\": \"%s\", \"host_key\": \"%s\","
 			     " \"auditor_keys\": [\"%s\"]}}", users, key, key)
 		    < (int)sizeof(text));
-	conf = th_write_str(dir, "breakglass.json", text);
-	assert_int_equal(bg_config_load(conf, geteuid(), &cfg, &d), BG_OK);
-	bg_config_diags_free(&d);
-	free(conf);
+	cfg = th_config_json(dir, text);
 	free(key);
 	return cfg;
 }
