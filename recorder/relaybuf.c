@@ -14,7 +14,8 @@
 
 int relaybuf_ms_until(uint64_t t, uint64_t now)
 {
-	uint64_t ms = t > now ? (t - now + 999) / 1000 : 0;
+	/* Rounded up without t - now + 999, which wraps near UINT64_MAX. */
+	uint64_t ms = t > now ? (t - now) / 1000 + ((t - now) % 1000 != 0) : 0;
 
 	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
