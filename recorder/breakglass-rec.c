@@ -93,61 +93,10 @@ static void sanitise_fds(void)
 			(void)close(fd);
 }
 
-/* The account's files, read with its ids through priv_run. */
-struct reads {
-	struct rec *r;
-	struct bg_config_diags diags;
-	int rc;
-	char why[128];
-};
-
-static int read_config(void *ctx)
+/* record.c's way to the table, for its spool requests. */
+static int priv_cb(void *pctx, struct priv_req *req)
 {
-	struct reads *x = ctx;
-
-	return x->rc = bg_config_load(bg_config_default_path(), x->r->priv.rec_uid, &x->r->cfg,
-				      &x->diags);
-}
-
-static int read_grant_and_keys(void *ctx)
-{
-	struct reads *x = ctx;
-	struct rec *r = x->r;
-	const struct bg_strlist *a = &r->cfg->paths.auditor_keys;
-	size_t i;
-
-	/* The grant is root's word: only a root-owned file counts. */
-	if ((x->rc = bg_grant_read(r->cfg->paths.run_dir, r->session, 0, &r->grant)) != BG_OK) {
-		(void)!snprintf(x->why, sizeof(x->why), "no valid grant for this session (%s)",
-				bg_strerror(x->rc));
-		return x->rc;
-	}
-	if ((x->rc = bg_keys_load_pair(r->cfg->paths.host_key, BG_KEY_HOST, r->priv.rec_uid,
-				       &r->host)) != BG_OK) {
-		(void)!snprintf(x->why, sizeof(x->why), "the host signing key is unusable (%s)",
-				bg_strerror(x->rc));
-		return x->rc;
-	}
-	if (a->n == 0 || (r->auditors = calloc(a->n, sizeof(*r->auditors))) == NULL) {
-		(void)!snprintf(x->why, sizeof(x->why), "no auditor key is configured");
-		return x->rc = BG_ECONFIG;
-	}
-	for (i = 0; i < a->n; i++) {
-		x->rc = bg_keys_load_public(a->v[i], BG_KEY_AUDITOR, r->priv.rec_uid,
-					    &r->auditors[i]);
-		if (x->rc != BG_OK) {
-			(void)!snprintf(x->why, sizeof(x->why), "an auditor key is unusable (%s)",
-					bg_strerror(x->rc));
-			return x->rc;
-		}
-	}
-	r->n_auditors = a->n;
-	return BG_OK;
-}
-
-static int priv_cb(void *pctx, int (*fn)(void *ctx), void *ctx)
-{
-	return priv_run(pctx, fn, ctx);
+	return priv_request(pctx, req);
 }
 
 static int drop_cb(void *ctx)
@@ -155,19 +104,32 @@ static int drop_cb(void *ctx)
 	return priv_drop_for_good(ctx);
 }
 
+/* The account's files, read with its ids: the configuration, then the
+ * grant and the keys it names. */
 static void load(struct rec *r)
 {
-	struct reads x = { .r = r };
+	struct priv_req req = { .op = PRIV_READ_CONFIG };
+	struct priv_read_grant_keys *g = &req.u.read_grant_keys;
 	char q[160];
+	int rc;
 
-	if (priv_run(&r->priv, read_config, &x) != BG_OK || x.rc != BG_OK) {
-		bg_config_diags_free(&x.diags);
+	rc = priv_request(&r->priv, &req);
+	bg_config_diags_free(&req.u.read_config.diags);
+	if (rc == BG_EPRIV)
+		refuse(r, "%s", bg_strerror(rc));
+	if (rc != BG_OK)
 		refuse(r, "the configuration %s is not usable (breakglassctl check-config)",
 		       bg_config_default_path());
-	}
-	bg_config_diags_free(&x.diags);
-	if (priv_run(&r->priv, read_grant_and_keys, &x) != BG_OK)
-		refuse(r, "%s", x.why[0] ? x.why : "cannot read the grant or keys");
+	r->cfg = req.u.read_config.cfg;
+	req = (struct priv_req){ .op = PRIV_READ_GRANT_KEYS };
+	*g = (struct priv_read_grant_keys){ .cfg = r->cfg, .session = r->session };
+	rc = priv_request(&r->priv, &req);
+	r->grant = g->grant;
+	r->host = g->host;
+	r->auditors = g->auditors;
+	r->n_auditors = g->n_auditors;
+	if (rc != BG_OK)
+		refuse(r, "%s", g->why[0] != '\0' ? g->why : bg_strerror(rc));
 	if (r->grant->uid != (long)r->priv.user_uid) {
 		bg_text_quote(r->grant->user, 64, q, sizeof(q));
 		refuse(r, "the grant is for %s, not for this user", q);

@@ -1,4 +1,5 @@
-/* Id changes of the setuid recorder, kept in one place for review.  The
+/* Id changes of the setuid recorder and all it does with the breakglass
+ * account's ids (a fixed table), kept in one place for review.  The
  * model is drop, then verify: every change is checked with getres[ug]id
  * and a failure to go back to the user's ids kills the process rather
  * than let it run on with the account's rights. */
@@ -14,7 +15,6 @@
 #include <unistd.h>
 
 #include "breakglass/base/buf.h"
-#include "breakglass/config/conf.h"
 #include "priv.h"
 
 /* The effective ids are exactly (uid, gid), the real and saved ones as
@@ -87,7 +87,105 @@ int priv_init(struct priv *p, char *why, size_t whylen)
 	return 0;
 }
 
-int priv_run(const struct priv *p, int (*fn)(void *ctx), void *ctx)
+/* The table's bodies: each runs with the account's effective ids. */
+
+static int read_config(const struct priv *p, struct priv_req *q)
+{
+	struct priv_read_config *a = &q->u.read_config;
+
+	return bg_config_load(bg_config_default_path(), p->rec_uid, &a->cfg, &a->diags);
+}
+
+/* Sets why for a failed step: what could not be read, and why. */
+static int unusable(struct priv_read_grant_keys *a, int rc, const char *what)
+{
+	(void)!bg_snprintf(a->why, sizeof(a->why), "%s (%s)", what, bg_strerror(rc));
+	return rc;
+}
+
+static int read_grant_keys(const struct priv *p, struct priv_req *q)
+{
+	struct priv_read_grant_keys *a = &q->u.read_grant_keys;
+	const struct bg_strlist *aud = &a->cfg->paths.auditor_keys;
+	size_t i;
+	int rc;
+
+	/* The grant is root's word: only a root-owned file counts. */
+	if ((rc = bg_grant_read(a->cfg->paths.run_dir, a->session, 0, &a->grant)) != BG_OK)
+		return unusable(a, rc, "no valid grant for this session");
+	if ((rc = bg_keys_load_pair(a->cfg->paths.host_key, BG_KEY_HOST, p->rec_uid,
+				    &a->host)) != BG_OK)
+		return unusable(a, rc, "the host signing key is unusable");
+	if (aud->n == 0) {
+		(void)!bg_snprintf(a->why, sizeof(a->why), "no auditor key is configured");
+		return BG_ECONFIG;
+	}
+	if ((a->auditors = calloc(aud->n, sizeof(*a->auditors))) == NULL) {
+		(void)!bg_snprintf(a->why, sizeof(a->why), "%s", bg_strerror(BG_ENOMEM));
+		return BG_ENOMEM;
+	}
+	for (i = 0; i < aud->n; i++)
+		if ((rc = bg_keys_load_public(aud->v[i], BG_KEY_AUDITOR, p->rec_uid,
+					      &a->auditors[i])) != BG_OK)
+			return unusable(a, rc, "an auditor key is unusable");
+	a->n_auditors = aud->n;
+	return BG_OK;
+}
+
+/* The end of every spool operation: the session directory is never
+ * without a manifest that lists what is closed. */
+static int manifest(const struct bg_recwriter_opts *wo, struct bg_manifest *m,
+		    const struct bg_recwriter *w)
+{
+	m->segments = NULL;
+	m->n_segments = 0;
+	if (w != NULL)
+		m->segments = (struct bg_segment_info *)bg_recwriter_closed(w, &m->n_segments);
+	return bg_manifest_write(wo->dir, m, wo->host);
+}
+
+static int segment_open(const struct priv *p, struct priv_req *q)
+{
+	struct priv_segment_open *a = &q->u.segment_open;
+	int rc;
+
+	(void)p;
+	if ((rc = bg_recwriter_open(a->wo, &a->w)) != BG_OK)
+		return rc;
+	return manifest(a->wo, a->m, a->w);
+}
+
+static int segment_next(const struct priv *p, struct priv_req *q)
+{
+	struct priv_segment_next *a = &q->u.segment_next;
+	int rc;
+
+	(void)p;
+	if ((rc = bg_recwriter_next_segment(a->w)) != BG_OK)
+		return rc;
+	return manifest(a->wo, a->m, a->w);
+}
+
+static int manifest_write(const struct priv *p, struct priv_req *q)
+{
+	struct priv_manifest_write *a = &q->u.manifest_write;
+
+	(void)p;
+	return manifest(a->wo, a->m, a->w);
+}
+
+/* Like the requests a monitor answers: nothing else runs with the ids. */
+static int (*const table[PRIV_N_OPS])(const struct priv *p, struct priv_req *q) = {
+	[PRIV_READ_CONFIG] = read_config,
+	[PRIV_READ_GRANT_KEYS] = read_grant_keys,
+	[PRIV_SEGMENT_OPEN] = segment_open,
+	[PRIV_SEGMENT_NEXT] = segment_next,
+	[PRIV_MANIFEST_WRITE] = manifest_write,
+};
+
+/* body(p, q) between the account's effective ids and the user's. */
+static int run(const struct priv *p, int (*body)(const struct priv *p, struct priv_req *q),
+	       struct priv_req *q)
 {
 	int r, saved;
 
@@ -97,14 +195,22 @@ int priv_run(const struct priv *p, int (*fn)(void *ctx), void *ctx)
 		saved = errno;
 		become_user(p);
 		errno = saved != 0 ? saved : EPERM;
-		return -1;
+		return BG_EPRIV;
 	}
 	undumpable();
-	r = fn(ctx);
+	r = body(p, q);
 	saved = errno;
 	become_user(p);
 	errno = saved;
 	return r;
+}
+
+int priv_request(const struct priv *p, struct priv_req *req)
+{
+	/* An op out of the enum must not index past the table. */
+	if ((unsigned)req->op >= PRIV_N_OPS || table[req->op] == NULL)
+		return BG_EINVAL;
+	return run(p, table[req->op], req);
 }
 
 int priv_drop_for_good(const struct priv *p)

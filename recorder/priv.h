@@ -1,11 +1,20 @@
 /* The recorder's privileged operations, the only code that changes ids:
  * it runs setuid and setgid to the breakglass account, works with the
- * user's effective ids, and raises its own only around the few calls
- * that touch its files (grant, host key, spool). */
+ * user's effective ids, and raises its own only for the fixed table of
+ * requests below, each one of the account's files (configuration, grant,
+ * keys, spool). */
 #ifndef BREAKGLASS_RECORDER_PRIV_H
 #define BREAKGLASS_RECORDER_PRIV_H
 
+#include <stddef.h>
 #include <sys/types.h>
+
+#include "breakglass/base/error.h"
+#include "breakglass/config/conf.h"
+#include "breakglass/evidence/grant.h"
+#include "breakglass/evidence/keys.h"
+#include "breakglass/evidence/manifest.h"
+#include "breakglass/evidence/recwriter.h"
 
 struct priv {
 	uid_t user_uid;                 /* the real ids: the recorded user */
@@ -14,15 +23,85 @@ struct priv {
 	gid_t rec_gid;
 };
 
+/* Everything done with the account's ids; priv.c answers nothing else. */
+enum priv_op {
+	PRIV_READ_CONFIG,               /* struct priv_read_config */
+	PRIV_READ_GRANT_KEYS,           /* struct priv_read_grant_keys */
+	PRIV_SEGMENT_OPEN,              /* struct priv_segment_open */
+	PRIV_SEGMENT_NEXT,              /* struct priv_segment_next */
+	PRIV_MANIFEST_WRITE,            /* struct priv_manifest_write */
+	PRIV_N_OPS                      /* the size of the table, no operation */
+};
+
+/* The configuration at bg_config_default_path(), trusted if it belongs
+ * to root or the account; the caller frees cfg and diags. */
+struct priv_read_config {
+	struct bg_config *cfg;                  /* out */
+	struct bg_config_diags diags;           /* out: why it is unusable */
+};
+
+/* The session's grant (root's file in paths.run_dir), the host key pair
+ * and every auditor key; what is set out is the caller's, even on a
+ * failure, which why then explains. */
+struct priv_read_grant_keys {
+	const struct bg_config *cfg;
+	const char *session;
+	struct bg_grant *grant;                 /* out */
+	struct bg_keypair *host;                /* out */
+	struct bg_pubkey *auditors;             /* out: n_auditors of them */
+	size_t n_auditors;
+	char why[128];                          /* out */
+};
+
+/* The three spool operations end with the manifest: m with the
+ * writer's closed segments, in wo->dir, signed with wo->host. */
+
+/* The session directory (0700), segment 0, the first manifest; w is the
+ * caller's to free once set, even if the manifest failed. */
+struct priv_segment_open {
+	const struct bg_recwriter_opts *wo;
+	struct bg_manifest *m;
+	struct bg_recwriter *w;                 /* out */
+};
+
+/* Close w's segment and open the next one. */
+struct priv_segment_next {
+	const struct bg_recwriter_opts *wo;
+	struct bg_manifest *m;
+	struct bg_recwriter *w;
+};
+
+/* The manifest alone (w may be NULL: no segment is closed yet). */
+struct priv_manifest_write {
+	const struct bg_recwriter_opts *wo;
+	struct bg_manifest *m;
+	const struct bg_recwriter *w;
+};
+
+/* One request: op says which member of u is its argument. */
+struct priv_req {
+	enum priv_op op;
+	union {
+		struct priv_read_config read_config;
+		struct priv_read_grant_keys read_grant_keys;
+		struct priv_segment_open segment_open;
+		struct priv_segment_next segment_next;
+		struct priv_manifest_write manifest_write;
+	} u;
+};
+
 /* Check that the effective ids are the breakglass account's (installed
  * setuid and setgid to it, never root) and the real uid is not that
  * account, then make the effective ids the user's: the saved ids keep
- * the account's for priv_run.  -1 with a message in why otherwise. */
+ * the account's for priv_request.  -1 with a message in why otherwise. */
 int priv_init(struct priv *p, char *why, size_t whylen);
 
-/* fn(ctx) with the breakglass account's effective ids, then the user's
- * again; the process aborts if they cannot be restored.  fn's result. */
-int priv_run(const struct priv *p, int (*fn)(void *ctx), void *ctx);
+/* Run req with the breakglass account's effective ids, then the user's
+ * again; the process aborts if they cannot be restored.  The
+ * operation's BG_* result; BG_EPRIV (errno set) if the account's ids
+ * could not be taken, the operation then not run; BG_EINVAL for an op
+ * not in the table. */
+BG_WUR int priv_request(const struct priv *p, struct priv_req *req);
 
 /* In the session's child before exec: every id the user's, and a check
  * that neither the account's uid nor its gid can be taken back.  0, or

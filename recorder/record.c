@@ -29,6 +29,7 @@
 
 struct record {
 	struct record_opts o;
+	struct bg_recwriter_opts wo;
 	struct bg_recwriter *w;
 	char dir[PATH_MAX];
 	unsigned char session[16];
@@ -52,16 +53,8 @@ static void rfc3339(time_t t, char out[32])
 		memcpy(out, "1970-01-01T00:00:00Z", 21);
 }
 
-/* The file work that needs the spool's owner, run through o->priv. */
-enum op { OP_OPEN, OP_NEXT, OP_MANIFEST };
-
-struct job {
-	struct record *r;
-	enum op op;
-	bool complete;
-};
-
-static int manifest_now(struct record *r, bool complete)
+/* The manifest as it stands (priv.c adds the closed segments). */
+static struct bg_manifest manifest_now(struct record *r, bool complete)
 {
 	struct bg_manifest m = {
 		.host = (char *)r->o.host_name, .user = r->o.grant->user,
@@ -72,44 +65,29 @@ static int manifest_now(struct record *r, bool complete)
 	memcpy(m.session, r->session, sizeof(r->session));
 	memcpy(m.host_key_id, r->o.host->pub.id, BG_KEY_ID_LEN);
 	memcpy(m.host_public, r->o.host->pub.pk, BG_KEY_PUBLIC_LEN);
-	if (r->w != NULL)
-		m.segments = (struct bg_segment_info *)bg_recwriter_closed(r->w, &m.n_segments);
-	return bg_manifest_write(r->dir, &m, r->o.host);
+	return m;
 }
 
-static int run_job(void *ctx)
+/* The spool's file work, done with its owner's ids by the recorder's
+ * table of privileged operations: segment 0, the next segment, or the
+ * manifest alone. */
+static int privileged(struct record *r, enum priv_op op, bool complete)
 {
-	struct job *j = ctx;
-	struct record *r = j->r;
-	struct bg_recwriter_opts wo = {
-		.dir = r->dir, .session = r->session, .host = r->o.host,
-		.auditors = r->o.auditors, .n_auditors = r->o.n_auditors,
-		.batch_bytes = BATCH_BYTES, .zstd_level = ZSTD_LEVEL,
-	};
+	struct bg_manifest m = manifest_now(r, complete);
+	struct priv_req q = { .op = op };
 	int rc;
 
-	switch (j->op) {
-	case OP_OPEN:
-		/* The manifest comes first: a session directory is never without. */
-		if ((rc = bg_recwriter_open(&wo, &r->w)) == BG_OK)
-			rc = manifest_now(r, false);
-		return rc;
-	case OP_NEXT:
-		if ((rc = bg_recwriter_next_segment(r->w)) == BG_OK)
-			rc = manifest_now(r, false);
-		return rc;
-	default:
-		return manifest_now(r, j->complete);
-	}
-}
-
-static int privileged(struct record *r, enum op op, bool complete)
-{
-	struct job j = { .r = r, .op = op, .complete = complete };
-
-	if (r->o.priv == NULL)
-		return run_job(&j);
-	return r->o.priv(r->o.priv_ctx, run_job, &j);
+	if (op == PRIV_SEGMENT_OPEN)
+		q.u.segment_open = (struct priv_segment_open){ .wo = &r->wo, .m = &m };
+	else if (op == PRIV_SEGMENT_NEXT)
+		q.u.segment_next = (struct priv_segment_next){ .wo = &r->wo, .m = &m, .w = r->w };
+	else
+		q.u.manifest_write = (struct priv_manifest_write){ .wo = &r->wo, .m = &m,
+								   .w = r->w };
+	rc = r->o.priv(r->o.priv_ctx, &q);
+	if (op == PRIV_SEGMENT_OPEN)
+		r->w = q.u.segment_open.w;
+	return rc;
 }
 
 /* The recording cannot go on: end the session, or (policy
@@ -147,7 +125,7 @@ static int add(struct record *r, enum bg_event_type type, const void *p, size_t 
 		r->seg_start = t;
 	}
 	if (bg_recwriter_segment_bytes(r->w) >= (uint64_t)r->o.cfg->recorder.segment_bytes)
-		return (rc = privileged(r, OP_NEXT, false)) != BG_OK ? lost(r, rc) :
+		return (rc = privileged(r, PRIV_SEGMENT_NEXT, false)) != BG_OK ? lost(r, rc) :
 		       (r->seg_has_data = false, r->flush_due = 0, 0);
 	return 0;
 }
@@ -242,7 +220,7 @@ static int on_tick(void *ctx, struct relay *rl, uint64_t t)
 		return 0;
 	if (r->seg_has_data &&
 	    t >= r->seg_start + (uint64_t)r->o.cfg->recorder.segment_seconds * US) {
-		if ((rc = privileged(r, OP_NEXT, false)) != BG_OK)
+		if ((rc = privileged(r, PRIV_SEGMENT_NEXT, false)) != BG_OK)
 			return lost(r, rc);
 		r->seg_has_data = false;
 		r->flush_due = 0;
@@ -320,7 +298,12 @@ int record_open(const struct record_opts *o, struct record **out, char *why, siz
 	 * lengthen the session. */
 	r->expiry = r->t0 + (o->grant->expires > t ? (uint64_t)(o->grant->expires - t) * US : 0);
 	r->warned = r->expiry - r->t0 <= 60 * US ? 2 : r->expiry - r->t0 <= 300 * US ? 1 : 0;
-	if ((rc = privileged(r, OP_OPEN, false)) != BG_OK) {
+	r->wo = (struct bg_recwriter_opts){
+		.dir = r->dir, .session = r->session, .host = o->host,
+		.auditors = o->auditors, .n_auditors = o->n_auditors,
+		.batch_bytes = BATCH_BYTES, .zstd_level = ZSTD_LEVEL,
+	};
+	if ((rc = privileged(r, PRIV_SEGMENT_OPEN, false)) != BG_OK) {
 		(void)!snprintf(why, whylen, "cannot record into %s: %s", r->dir, bg_strerror(rc));
 		record_free(r);
 		return rc;
@@ -373,7 +356,7 @@ int record_close(struct record *r, int wait_status)
 		rc = bg_recwriter_finish(r->w);
 	rfc3339(wall(r), r->end);
 	if (rc == BG_OK)
-		rc = privileged(r, OP_MANIFEST, true);
+		rc = privileged(r, PRIV_MANIFEST_WRITE, true);
 	return rc;
 }
 

@@ -13,6 +13,7 @@
 #include "breakglass/config/conf.h"
 #include "breakglass/evidence/grant.h"
 #include "breakglass/evidence/keys.h"
+#include "priv.h"
 #include "relay.h"
 
 struct record_opts {
@@ -22,9 +23,10 @@ struct record_opts {
 	const struct bg_keypair *host;
 	const struct bg_pubkey *auditors;
 	size_t n_auditors;
-	/* Run fn(ctx) with the rights to write the spool (priv_run), or
-	 * NULL to call it directly. */
-	int (*priv)(void *pctx, int (*fn)(void *ctx), void *ctx);
+	/* Run a spool request (PRIV_SEGMENT_OPEN, PRIV_SEGMENT_NEXT,
+	 * PRIV_MANIFEST_WRITE) with the rights to write the spool:
+	 * priv_request(priv_ctx, req) in the recorder. */
+	int (*priv)(void *priv_ctx, struct priv_req *req);
 	void *priv_ctx;
 	/* The wall clock (NULL: time()), which tests move; the monotonic
 	 * one is the relay's (relay_now_us). */

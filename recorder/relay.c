@@ -1,10 +1,11 @@
 /* The recorder's I/O loop (relay.h): poll over the user's fds, the child's
- * pty master or pipes and a signalfd, each chunk shown to the sink first. */
+ * pty master or pipes and a signalfd, each chunk shown to the sink first,
+ * then queued in the buffers of relaybuf.c; signals, the child's exit and
+ * the hang-up. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -15,37 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "relay.h"
+#include "relaybuf.h"
 
-#define RELAY_BUF (64 * 1024)
 #define SEC_US 1000000ULL
 #define HUP_GRACE_US (5 * SEC_US)       /* SIGHUP, then SIGKILL */
 #define DRAIN_QUIET_US (2 * SEC_US)     /* a background job keeps the pty open */
-#define NOTICE_WAIT_US (2 * SEC_US)
-
-struct rbuf {
-	size_t off, len;
-	unsigned char d[RELAY_BUF];
-};
-
-enum { TO_CHILD, TO_OUT, TO_ERR, NBUF };
-
-struct relay {
-	const struct relay_opts *o;
-	const struct relay_sink *s;
-	void *ctx;
-	int sfd;
-	/* pty or child_in, child_out, child_err: closed at the end; user_in,
-	 * user_out, user_err: their flags put back */
-	int fd[6], flags[6];
-	int in;                 /* user_in while it is read, else -1 */
-	int src[2];             /* child output while it is read, else -1 */
-	int dst[NBUF];          /* pty or child_in, user_out, user_err; -1: gone */
-	struct rbuf b[NBUF];
-	bool pty, user_tty, in_eof, exited, stopped, hup;
-	int status, err;
-	uint64_t ticked, last_move;
-};
 
 /* One per process: relay_run owns the signal mask and SIGPIPE anyway. */
 static struct relay the_relay;
@@ -68,75 +43,11 @@ uint64_t relay_now_us(void)
 	return (uint64_t)ts.tv_sec * SEC_US + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static int ms_until(uint64_t t, uint64_t now)
-{
-	uint64_t ms = t > now ? (t - now + 999) / 1000 : 0;
-
-	return ms > INT_MAX ? INT_MAX : (int)ms;
-}
-
 static void want(struct pollfd *p, int fd, short ev, bool on)
 {
 	p->fd = on ? fd : -1;
 	p->events = ev;
 	p->revents = 0;
-}
-
-/* Where the next read goes, data moved to the front when that helps. */
-static unsigned char *tail(struct rbuf *b, size_t *room)
-{
-	if (b->off > 0 && b->off + b->len == RELAY_BUF) {
-		memmove(b->d, b->d + b->off, b->len);
-		b->off = 0;
-	}
-	*room = RELAY_BUF - b->off - b->len;
-	return b->d + b->off + b->len;
-}
-
-/* The child takes no more input: its pipe is closed at once so that it
- * sees EOF; a pty master stays open for the output. */
-static void close_input(struct relay *r)
-{
-	r->in = -1;
-	r->dst[TO_CHILD] = -1;
-	r->b[TO_CHILD].len = 0;
-	if (!r->pty && r->fd[0] >= 0) {
-		close(r->fd[0]);
-		r->fd[0] = -1;
-	}
-}
-
-/* Writes what the destination takes now; -1 when it is gone. */
-static int flush(struct relay *r, int i)
-{
-	struct rbuf *b = &r->b[i];
-	ssize_t n = 0;
-
-	if (r->dst[i] < 0)
-		b->len = 0;     /* nowhere to go; recorded all the same */
-	while (b->len > 0) {
-		n = write(r->dst[i], b->d + b->off, b->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		b->off += (size_t)n;
-		b->len -= (size_t)n;
-		if (i != TO_CHILD)
-			r->last_move = relay_now_us();
-	}
-	if (b->len == 0)
-		b->off = 0;
-	if (n < 0 && errno != EAGAIN) {
-		if (i == TO_CHILD)
-			close_input(r);
-		else
-			r->hup = true;  /* the user is gone */
-		return -1;
-	}
-	if (i == TO_CHILD && r->in_eof && b->len == 0)
-		close_input(r);
-	return 0;
 }
 
 static void signal_group(pid_t pid, int sig)
@@ -160,7 +71,7 @@ static void reap(struct relay *r, int flags)
 		else
 			r->status = st;
 		if (!r->hup)
-			close_input(r);
+			relaybuf_close_input(r);
 	}
 }
 
@@ -208,7 +119,7 @@ static void to_child(struct relay *r, unsigned char *p, size_t n)
 		return;
 	}
 	r->b[TO_CHILD].len += n;
-	flush(r, TO_CHILD);
+	relaybuf_flush(r, TO_CHILD);
 }
 
 static void user_eof(struct relay *r)
@@ -220,13 +131,13 @@ static void user_eof(struct relay *r)
 	r->in = -1;
 	if (!r->pty) {
 		r->in_eof = true;
-		flush(r, TO_CHILD);
+		relaybuf_flush(r, TO_CHILD);
 	} else if (r->user_tty) {
 		r->hup = true;          /* the terminal went away */
 	} else if (r->dst[TO_CHILD] >= 0 && tcgetattr(r->fd[0], &t) == 0 &&
 		   t.c_cc[VEOF] != _POSIX_VDISABLE) {
 		/* a script piped into an interactive shell ends as with ^D */
-		p = tail(&r->b[TO_CHILD], &room);
+		p = relaybuf_tail(&r->b[TO_CHILD], &room);
 		if (room > 0) {
 			*p = t.c_cc[VEOF];
 			to_child(r, p, 1);
@@ -241,7 +152,7 @@ static ssize_t fill(int fd, struct rbuf *b, unsigned char **p)
 	size_t room;
 	ssize_t n;
 
-	*p = tail(b, &room);
+	*p = relaybuf_tail(b, &room);
 	n = read(fd, *p, room);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return -1;
@@ -268,7 +179,7 @@ static void child_read(struct relay *r, int k)
 		/* EOF, or EIO on a master: no slave fd is left open */
 		r->src[k] = -1;
 		if (r->pty)
-			close_input(r);
+			relaybuf_close_input(r);
 	} else if (n > 0) {
 		r->last_move = relay_now_us();
 		/* recorded before the user sees it: what cannot be is not shown */
@@ -277,7 +188,7 @@ static void child_read(struct relay *r, int k)
 			return;
 		}
 		r->b[TO_OUT + k].len += (size_t)n;
-		flush(r, TO_OUT + k);
+		relaybuf_flush(r, TO_OUT + k);
 	}
 }
 
@@ -319,7 +230,7 @@ static void step(struct relay *r)
 		want(&p[5 + i], r->src[i], POLLIN, r->src[i] >= 0 &&
 		     r->b[TO_OUT + i].len < RELAY_BUF);
 	/* no deadline, nothing to do: sleep in the kernel */
-	if (poll(p, 7, t == UINT64_MAX ? -1 : ms_until(t, relay_now_us())) < 0) {
+	if (poll(p, 7, t == UINT64_MAX ? -1 : relaybuf_ms_until(t, relay_now_us())) < 0) {
 		if (errno != EINTR)
 			r->err = errno;
 		return;
@@ -336,7 +247,7 @@ static void step(struct relay *r)
 		user_read(r);
 	for (i = 0; i < NBUF; i++)
 		if (!r->hup && p[2 + i].revents && p[2 + i].fd == r->dst[i])
-			flush(r, i);
+			relaybuf_flush(r, i);
 }
 
 /* SIGHUP to the child's group and its terminal or pipes gone, as when a
@@ -364,38 +275,10 @@ static void hang_up(struct relay *r)
 			break;
 		}
 		want(&p, r->sfd, POLLIN, true);
-		if (poll(&p, 1, ms_until(until, now)) > 0)
+		if (poll(&p, 1, relaybuf_ms_until(until, now)) > 0)
 			signals(r);
 		reap(r, WNOHANG);
 	}
-}
-
-/* Waits for room on fd within the bound: a stalled user must not keep
- * an expiring session alive. */
-static int wait_out(int fd, uint64_t until)
-{
-	uint64_t now = relay_now_us();
-	struct pollfd pf;
-
-	if (now >= until) {
-		errno = ETIMEDOUT;
-		return -1;
-	}
-	want(&pf, fd, POLLOUT, true);
-	return poll(&pf, 1, ms_until(until, now)) < 0 && errno != EINTR ? -1 : 0;
-}
-
-/* The session is over; what the user has not been shown yet (a last
- * notice among it) still goes out. */
-static void drain_user(struct relay *r)
-{
-	uint64_t until = relay_now_us() + NOTICE_WAIT_US;
-	int i;
-
-	for (i = TO_OUT; i < NBUF; i++)
-		while (r->b[i].len > 0 && flush(r, i) == 0 && r->b[i].len > 0 &&
-		       wait_out(r->dst[i], until) == 0)
-			;
 }
 
 static void init(struct relay *r, const struct relay_opts *o)
@@ -454,7 +337,7 @@ int relay_run(const struct relay_opts *o, const struct relay_sink *s, void *ctx,
 	while (!r->hup && !r->err && !finished(r))
 		step(r);
 	hang_up(r);
-	drain_user(r);
+	relaybuf_drain(r);
 	for (i = 3; i < 6; i++)
 		if (r->flags[i] >= 0)
 			fcntl(r->fd[i], F_SETFL, r->flags[i]);
@@ -469,33 +352,4 @@ int relay_run(const struct relay_opts *o, const struct relay_sink *s, void *ctx,
 		return -1;
 	}
 	return 0;
-}
-
-int relay_notice(struct relay *r, const char *text, size_t len)
-{
-	/* In pipe mode stdout carries a command's data (scp, rsync): the
-	 * notice goes where the user reads messages, stderr. */
-	int w = r->pty ? TO_OUT : TO_ERR;
-	uint64_t until = relay_now_us() + NOTICE_WAIT_US;
-	unsigned char *p;
-	size_t room, n;
-
-	/* queued after what the user has not seen yet, so never inside an
-	 * escape sequence; waiting only when it does not fit */
-	while (r->dst[w] >= 0) {
-		p = tail(&r->b[w], &room);
-		n = len < room ? len : room;
-		memcpy(p, text, n);
-		r->b[w].len += n;
-		text += n;
-		len -= n;
-		if (flush(r, w) != 0)
-			return -1;
-		if (len == 0)
-			return 0;
-		if (wait_out(r->dst[w], until) != 0)
-			return -1;
-	}
-	errno = EPIPE;
-	return -1;
 }

@@ -80,7 +80,7 @@ void relay_signals(sigset_t *set);
 /* The clock of deadlines and tick: CLOCK_MONOTONIC in microseconds. */
 uint64_t relay_now_us(void);
 
-/* From tick: write text to the user's terminal (user_out; user_err in
+/* From tick (relaybuf.c): write text to the user's terminal (user_out; user_err in
  * pipe mode, where stdout carries a command's data) only, never
  * into the child's input; the sink records it itself if it wants.  It
  * goes after the output the user has not been shown yet; waits at most

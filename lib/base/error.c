@@ -21,6 +21,7 @@ const char *bg_strerror(int err)
 	case BG_ELOCKED: return "locked after too many failures";
 	case BG_ETIMEOUT: return "timed out";
 	case BG_EINTEGRITY: return "integrity check failed";
+	case BG_EPRIV: return "cannot switch to the breakglass account's ids";
 	}
 	return "unknown error";
 }

@@ -18,6 +18,7 @@ static const int known_codes[] = {
 	BG_OK, BG_ENOMEM, BG_EINVAL, BG_EIO, BG_ENOENT, BG_EUNSAFE,
 	BG_ETOOBIG, BG_ETRUNC, BG_ECONFIG, BG_ECRYPTO,
 	BG_EAUTH, BG_EREPLAY, BG_ELOCKED, BG_ETIMEOUT, BG_EINTEGRITY,
+	BG_EPRIV,
 };
 
 static void test_strerror_known_codes_have_messages(void **state)
@@ -53,7 +54,7 @@ static void test_strerror_known_codes_are_distinct(void **state)
 static void test_strerror_unknown_codes(void **state)
 {
 	static const int unknown[] = {
-		-999, 5, 1, -15, BG_EINTEGRITY - 1, INT_MIN, INT_MAX,
+		-999, 5, 1, -16, BG_EPRIV - 1, INT_MIN, INT_MAX,
 	};
 	size_t i;
 
@@ -66,12 +67,22 @@ static void test_strerror_unknown_codes(void **state)
 	}
 }
 
+/* The recorder's failed id switch once came out as "out of memory". */
+static void test_strerror_epriv_is_not_enomem(void **state)
+{
+	(void)state;
+	assert_int_not_equal(BG_EPRIV, BG_ENOMEM);
+	assert_string_equal(bg_strerror(BG_EPRIV),
+			    "cannot switch to the breakglass account's ids");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strerror_known_codes_have_messages),
 		cmocka_unit_test(test_strerror_known_codes_are_distinct),
 		cmocka_unit_test(test_strerror_unknown_codes),
+		cmocka_unit_test(test_strerror_epriv_is_not_enomem),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,7 @@ enum bg_error {
 	BG_ELOCKED = -12,   /* too many failures: locked for a while */
 	BG_ETIMEOUT = -13,  /* no answer in time */
 	BG_EINTEGRITY = -14, /* evidence altered, reordered or cut */
+	BG_EPRIV = -15,     /* the setuid recorder could not switch ids */
 };
 
 /* A static, never NULL, message for a code (unknown codes included). */
