@@ -26,10 +26,21 @@ struct bg_grant {
 	time_t expires;
 };
 
+/* How the grant is written as JSON: its file (ASCII only, every member),
+ * or the recorder's meta event {"grant": {...}} (UTF-8, ticket_unverified
+ * only when true). */
+enum bg_grant_form { BG_GRANT_FILE, BG_GRANT_META };
+
 /* True if id is exactly BG_SESSION_ID_LEN lowercase hex digits. */
 bool bg_grant_id_valid(const char *id);
 /* A fresh random session id. */
 BG_WUR int bg_grant_new_id(char id[BG_SESSION_ID_LEN + 1]);
+
+/* g as compact JSON in form, members in file order, NULL ones left out;
+ * *out is malloc'ed.  BG_EINVAL if user, ticket or justification is
+ * missing or a string is not UTF-8. */
+BG_WUR int bg_grant_json(const struct bg_grant *g, enum bg_grant_form form,
+			 char **out);
 
 /* Write g to run_dir/<g->session>.json atomically, owned by root (the
  * caller) and group gid (-1: leave), mode 0640; run_dir is made 0750
