@@ -246,6 +246,39 @@ static int approve(struct dialogue *d)
 	return refuse(d, "Approval failed.", reason, r);
 }
 
+/* A copy of s, or NULL for NULL; *bad set when the copy failed. */
+static char *copy(const char *s, bool *bad)
+{
+	char *c = s != NULL ? strdup(s) : NULL;
+
+	*bad |= s != NULL && c == NULL;
+	return c;
+}
+
+int bg_login_new(const char *service, const char *user, const char *rhost,
+		 const char *tty, struct bg_login **out)
+{
+	struct bg_login *lg = calloc(1, sizeof(*lg));
+	struct passwd *pw;
+	bool bad = false;
+
+	*out = NULL;
+	if (lg == NULL)
+		return BG_ENOMEM;
+	lg->service = copy(service, &bad);
+	lg->user = copy(user, &bad);
+	lg->rhost = copy(rhost, &bad);
+	lg->tty = copy(tty, &bad);
+	if (bad || lg->user == NULL) {
+		bg_login_free(lg);
+		return bad ? BG_ENOMEM : BG_EINVAL;
+	}
+	pw = getpwnam(user);
+	lg->uid = pw != NULL ? (long)pw->pw_uid : -1;
+	*out = lg;
+	return BG_OK;
+}
+
 int bg_login_authenticate(const struct bg_config *cfg, const struct bg_login_io *io,
 			  struct bg_login *lg)
 {
@@ -302,4 +335,16 @@ void bg_login_clear(struct bg_login *lg)
 	}
 	lg->mfa = NULL;
 	lg->ticket_unverified = false;
+}
+
+void bg_login_free(struct bg_login *lg)
+{
+	if (lg == NULL)
+		return;
+	bg_login_clear(lg);
+	free((char *)lg->service);
+	free((char *)lg->user);
+	free((char *)lg->rhost);
+	free((char *)lg->tty);
+	free(lg);
 }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -104,9 +105,11 @@ int bg_session_remember(const struct bg_config *cfg, const struct bg_login *lg,
 }
 
 int bg_session_recall(const struct bg_config *cfg, const char *token,
-		      const char *user, time_t now, struct bg_grant **out)
+		      const char *user, const char *service, time_t now,
+		      struct bg_login **out)
 {
 	char dir[PATH_MAX];
+	struct bg_login *lg;
 	struct bg_grant *g;
 	int r;
 
@@ -118,7 +121,27 @@ int bg_session_recall(const struct bg_config *cfg, const char *token,
 		bg_grant_free(g);
 		return BG_ENOENT;
 	}
-	*out = g;
+	if ((lg = calloc(1, sizeof(*lg))) == NULL ||
+	    (service != NULL && (lg->service = strdup(service)) == NULL)) {
+		free(lg);
+		bg_grant_free(g);
+		return BG_ENOMEM;
+	}
+	/* The login takes the grant's strings, but a constant mfa as
+	 * bg_login_authenticate sets it. */
+	lg->user = g->user;
+	lg->uid = g->uid;
+	lg->rhost = g->rhost;
+	lg->tty = g->tty;
+	lg->ticket = g->ticket;
+	lg->justification = g->justification;
+	lg->approver = g->approver;
+	lg->mfa = g->mfa != NULL && strcmp(g->mfa, "recovery_code") == 0 ?
+		  "recovery_code" : "totp";
+	lg->ticket_unverified = g->ticket_unverified;
+	g->user = g->rhost = g->tty = g->ticket = g->justification = g->approver = NULL;
+	bg_grant_free(g);
+	*out = lg;
 	return BG_OK;
 }
 
@@ -130,6 +153,33 @@ int bg_session_forget(const struct bg_config *cfg, const char *token)
 	if ((r = auth_dir(cfg, dir, sizeof(dir))) != BG_OK)
 		return r;
 	return bg_grant_remove(dir, token);
+}
+
+int bg_session_check_keys(const struct bg_config *cfg, const char *user)
+{
+	struct bg_audit_event ev = {
+		.event = "auth", .result = "failure", .reason = "keys_unusable",
+		.user = user, .uid = -1,
+	};
+	struct bg_safefile_why why;
+	size_t i;
+	int r = BG_OK;
+
+	if (bg_config_check_file(cfg->paths.host_key, geteuid(), true, &why) != BG_OK) {
+		bg_error("host key %s unusable (%s): refusing", cfg->paths.host_key, why.text);
+		r = BG_EUNSAFE;
+	}
+	for (i = 0; i < cfg->paths.auditor_keys.n; i++) {
+		if (bg_config_check_file(cfg->paths.auditor_keys.v[i], geteuid(), false,
+					 &why) != BG_OK) {
+			bg_error("auditor key %s unusable (%s): refusing",
+				 cfg->paths.auditor_keys.v[i], why.text);
+			r = BG_EUNSAFE;
+		}
+	}
+	if (r != BG_OK && bg_notify_audit(cfg, &ev) != BG_OK)
+		bg_error("cannot write the audit log either");
+	return r;
 }
 
 int bg_session_open(const struct bg_config *cfg, const struct bg_login *lg,

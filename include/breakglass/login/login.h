@@ -37,6 +37,13 @@ struct bg_login {
 	bool ticket_unverified; /* ticket check failed open */
 };
 
+/* A login of user through service, its uid looked up (-1 for no such
+ * account); the strings are copied (rhost and tty may be NULL). */
+BG_WUR int bg_login_new(const char *service, const char *user, const char *rhost,
+			const char *tty, struct bg_login **out);
+/* Free a login from bg_login_new or bg_session_recall (NULL: nothing). */
+void bg_login_free(struct bg_login *lg);
+
 /* Run the dialogue.  BG_OK only when every answer was right and the audit
  * event of the success was written; any failure is audited with its
  * reason (an audit log that cannot be written refuses the login). */
