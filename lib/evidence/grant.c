@@ -186,6 +186,7 @@ void bg_grant_free(struct bg_grant *g)
 {
 	if (g == NULL)
 		return;
+	free(g->service);
 	free(g->user);
 	free(g->ticket);
 	free(g->justification);

@@ -47,11 +47,7 @@ static void free_answer(char **a, size_t len)
 static int audit(struct dialogue *d, const char *result, const char *reason)
 {
 	struct bg_audit_event ev = {
-		.event = "auth", .result = result, .reason = reason,
-		.service = d->lg->service, .user = d->lg->user, .uid = d->lg->uid,
-		.rhost = d->lg->rhost, .tty = d->lg->tty, .ticket = d->lg->ticket,
-		.justification = d->lg->justification, .approver = d->lg->approver,
-		.mfa = d->lg->mfa, .ticket_unverified = d->lg->ticket_unverified,
+		.event = "auth", .result = result, .reason = reason, .req = d->lg->req,
 	};
 	int r = bg_notify_audit(d->cfg, &ev);
 
@@ -318,7 +314,8 @@ int bg_login_authenticate(const struct bg_config *cfg, const struct bg_login_io 
 			      "An administrator can run 'breakglassctl unlock'.", reason, r);
 	if (r != BG_OK)
 		return refuse(&d, "Verification failed.", reason, r);
-	lg->mfa = mfa;
+	/* A constant, which bg_login_clear forgets without freeing. */
+	lg->mfa = (char *)mfa;
 	if (cfg->auth.approval.required && (r = approve(&d)) != BG_OK)
 		return r;
 	return audit(&d, "success", NULL);
@@ -342,9 +339,9 @@ void bg_login_free(struct bg_login *lg)
 	if (lg == NULL)
 		return;
 	bg_login_clear(lg);
-	free((char *)lg->service);
-	free((char *)lg->user);
-	free((char *)lg->rhost);
-	free((char *)lg->tty);
+	free(lg->service);
+	free(lg->user);
+	free(lg->rhost);
+	free(lg->tty);
 	free(lg);
 }

@@ -17,23 +17,6 @@
 #include "breakglass/base/safefile.h"
 #include "breakglass/login/session.h"
 
-static void event_of(const struct bg_login *lg, const char *what,
-		     struct bg_audit_event *ev)
-{
-	memset(ev, 0, sizeof(*ev));
-	ev->event = what;
-	ev->result = "success";
-	ev->service = lg->service;
-	ev->user = lg->user;
-	ev->uid = lg->uid;
-	ev->rhost = lg->rhost;
-	ev->tty = lg->tty;
-	ev->ticket = lg->ticket;
-	ev->approver = lg->approver;
-	ev->mfa = lg->mfa;
-	ev->ticket_unverified = lg->ticket_unverified;
-}
-
 static gid_t grant_group(void)
 {
 	struct group *gr = getgrnam(BG_GROUP);
@@ -41,21 +24,16 @@ static gid_t grant_group(void)
 	return gr != NULL ? gr->gr_gid : (gid_t)-1;
 }
 
-/* A grant holding what the login established; strings are borrowed. */
-static void grant_of(const struct bg_login *lg, time_t start, time_t expires,
-		     struct bg_grant *g)
+/* One assignment makes the session's event of what the login established. */
+static void event_of(const struct bg_login *lg, const char *what,
+		     struct bg_audit_event *ev)
 {
-	g->user = (char *)lg->user;
-	g->uid = lg->uid;
-	g->ticket = lg->ticket;
-	g->justification = lg->justification;
-	g->approver = lg->approver;
-	g->rhost = (char *)lg->rhost;
-	g->tty = (char *)lg->tty;
-	g->mfa = (char *)lg->mfa;
-	g->ticket_unverified = lg->ticket_unverified;
-	g->start = start;
-	g->expires = expires;
+	memset(ev, 0, sizeof(*ev));
+	ev->event = what;
+	ev->result = "success";
+	ev->req = lg->req;
+	/* The justification is audited once, with the login. */
+	ev->justification = NULL;
 }
 
 static int auth_dir(const struct bg_config *cfg, char *out, size_t outlen)
@@ -98,7 +76,9 @@ int bg_session_remember(const struct bg_config *cfg, const struct bg_login *lg,
 	    (r = bg_grant_new_id(g.session)) != BG_OK)
 		return r;
 	sweep(dir, now);
-	grant_of(lg, now, now + BG_AUTH_TTL, &g);
+	g.req = lg->req;
+	g.start = now;
+	g.expires = now + BG_AUTH_TTL;
 	if ((r = bg_grant_write(dir, &g, (gid_t)-1)) == BG_OK)
 		memcpy(token, g.session, sizeof(g.session));
 	return r;
@@ -122,24 +102,18 @@ int bg_session_recall(const struct bg_config *cfg, const char *token,
 		return BG_ENOENT;
 	}
 	if ((lg = calloc(1, sizeof(*lg))) == NULL ||
-	    (service != NULL && (lg->service = strdup(service)) == NULL)) {
+	    (service != NULL && (g->service = strdup(service)) == NULL)) {
 		free(lg);
 		bg_grant_free(g);
 		return BG_ENOMEM;
 	}
 	/* The login takes the grant's strings, but a constant mfa as
 	 * bg_login_authenticate sets it. */
-	lg->user = g->user;
-	lg->uid = g->uid;
-	lg->rhost = g->rhost;
-	lg->tty = g->tty;
-	lg->ticket = g->ticket;
-	lg->justification = g->justification;
-	lg->approver = g->approver;
-	lg->mfa = g->mfa != NULL && strcmp(g->mfa, "recovery_code") == 0 ?
-		  "recovery_code" : "totp";
-	lg->ticket_unverified = g->ticket_unverified;
-	g->user = g->rhost = g->tty = g->ticket = g->justification = g->approver = NULL;
+	lg->req = g->req;
+	lg->mfa = (char *)(g->mfa != NULL && strcmp(g->mfa, "recovery_code") == 0 ?
+			   "recovery_code" : "totp");
+	free(g->mfa);
+	memset(&g->req, 0, sizeof(g->req));
 	bg_grant_free(g);
 	*out = lg;
 	return BG_OK;
@@ -159,7 +133,7 @@ int bg_session_check_keys(const struct bg_config *cfg, const char *user)
 {
 	struct bg_audit_event ev = {
 		.event = "auth", .result = "failure", .reason = "keys_unusable",
-		.user = user, .uid = -1,
+		.req = { .user = (char *)user, .uid = -1 },
 	};
 	struct bg_safefile_why why;
 	size_t i;
@@ -195,7 +169,9 @@ int bg_session_open(const struct bg_config *cfg, const struct bg_login *lg,
 	if ((r = bg_grant_new_id(g->session)) != BG_OK)
 		return r;
 	/* The grant borrows the login's strings: nothing to free. */
-	grant_of(lg, now, now + minutes * 60, g);
+	g->req = lg->req;
+	g->start = now;
+	g->expires = now + minutes * 60;
 	r = bg_grant_write(cfg->paths.run_dir, g, grant_group());
 	if (r != BG_OK) {
 		bg_error("cannot write the grant in %s: %s", cfg->paths.run_dir, bg_strerror(r));

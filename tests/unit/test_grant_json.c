@@ -33,6 +33,7 @@ static void grant(struct bg_grant *g, bool full)
 {
 	memset(g, 0, sizeof(*g));
 	memcpy(g->session, ID, sizeof(g->session));
+	g->service = (char *)"sshd";
 	g->user = (char *)"alice";
 	g->uid = 1000;
 	g->ticket = (char *)"INC-4711";
@@ -55,7 +56,8 @@ static void expect_json(const struct bg_grant *g, enum bg_grant_form form, const
 }
 
 /* Today's bytes in both places: the file ASCII-only with every member,
- * the meta event UTF-8 with a false ticket_unverified left out. */
+ * the meta event UTF-8 with a false ticket_unverified left out; the PAM
+ * service is in neither. */
 void test_grant_json_bytes_of_both_forms(void **state)
 {
 	static const char *const want[2][2] = {

@@ -139,9 +139,10 @@ int run(struct fixture *f, const char *user, const struct answer *answers,
 	memset(s, 0, sizeof(*s));
 	s->answers = answers;
 	s->n = n;
-	*lg = (struct bg_login){ .service = "sshd", .user = user,
-				 .uid = (long)geteuid(), .rhost = "192.0.2.7",
-				 .tty = "pts/3" };
+	/* Borrowed: the login frees only what the dialogue sets. */
+	*lg = (struct bg_login){ .service = (char *)"sshd", .user = (char *)user,
+				 .uid = (long)geteuid(), .rhost = (char *)"192.0.2.7",
+				 .tty = (char *)"pts/3" };
 	return bg_login_authenticate(f->cfg, &io, lg);
 }
 

@@ -11,17 +11,38 @@
 
 #define BG_SESSION_ID_LEN 32    /* 128 random bits in lowercase hex */
 
+/* Who asked for emergency access, from where, why and how it was proven:
+ * what a login establishes, a grant keeps and an audit event tells.  The
+ * members are listed once, here; holders embed them with
+ * BG_GRANT_REQUEST_GROUP, so that one assignment copies them all. */
+#define BG_GRANT_REQUEST_MEMBERS \
+	char *service;          /* PAM service; not kept in grant files */ \
+	char *user; \
+	long uid;               /* -1 when unknown */ \
+	char *rhost;            /* NULL when unknown */ \
+	char *tty;              /* NULL when unknown */ \
+	char *ticket; \
+	char *justification; \
+	char *approver;         /* NULL without two-person approval */ \
+	char *mfa;              /* "totp" or "recovery_code"; NULL if unknown */ \
+	bool ticket_unverified; /* admitted while the ticket check was down */
+
+struct bg_grant_request {
+	BG_GRANT_REQUEST_MEMBERS
+};
+
+/* The request as member `name`, its members also readable by their own
+ * names (g->user is g->req.user), like the kernel's struct_group(); the
+ * build's -fno-strict-aliasing makes the two views one object. */
+#define BG_GRANT_REQUEST_GROUP(name) \
+	union { \
+		struct bg_grant_request name; \
+		struct { BG_GRANT_REQUEST_MEMBERS }; \
+	}
+
 struct bg_grant {
 	char session[BG_SESSION_ID_LEN + 1];
-	char *user;
-	long uid;
-	char *ticket;
-	char *justification;
-	char *approver;         /* NULL without two-person approval */
-	char *rhost;            /* NULL when unknown */
-	char *tty;              /* NULL when unknown */
-	char *mfa;              /* "totp" or "recovery_code"; NULL if unknown */
-	bool ticket_unverified; /* admitted while the ticket check was down */
+	BG_GRANT_REQUEST_GROUP(req);
 	time_t start;
 	time_t expires;
 };
