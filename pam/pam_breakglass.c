@@ -276,10 +276,6 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 		bg_error("a session is already open in this PAM handle: refused");
 	else if ((lg = find_login(pamh, cfg)) == NULL)
 		pam_syslog(pamh, LOG_ERR, "session without break-glass authentication: refused");
-	/* The recorder runs the shell with the grant's uid and refuses a
-	 * grant without one: an account unknown here gets no session. */
-	else if (lg->uid < 0)
-		bg_error("%s is not an account on this system: no session", lg->user);
 	else if (bg_session_open(cfg, lg, time(NULL), &g) == BG_OK) {
 		/* The token is spent, and must not reach the user's environment. */
 		if ((token = pam_getenv(pamh, ENV_AUTH)) != NULL) {

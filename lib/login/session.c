@@ -163,6 +163,12 @@ int bg_session_open(const struct bg_config *cfg, const struct bg_login *lg,
 	struct bg_audit_event ev;
 	int r;
 
+	/* The recorder runs the shell with the grant's uid and refuses a
+	 * grant without one: an account unknown here gets no session. */
+	if (lg->uid < 0) {
+		bg_error("%s is not an account on this system: no session", lg->user);
+		return BG_EINVAL;
+	}
 	if (minutes > cfg->grant.max_minutes)
 		minutes = cfg->grant.max_minutes;
 	memset(g, 0, sizeof(*g));

@@ -1,6 +1,6 @@
 /* Tests for sessions (lib/login/session.c): the key check before a login
  * and its audit event, a remembered login recalled as the login it was,
- * and the events of a session's open and close. */
+ * the events of a session's open and close, and who gets none. */
 #include "config.h"
 
 #include <limits.h>
@@ -233,6 +233,20 @@ static void test_session_open_close_events(void **state)
 	}
 }
 
+/* A user who is no account here gets no grant and no event: the
+ * recorder could not run a shell for them. */
+static void test_session_open_refuses_unknown_account(void **state)
+{
+	struct fixture *f = *state;
+	struct bg_grant g;
+	json_t *ev;
+
+	f->lg.uid = -1;
+	assert_int_equal(bg_session_open(f->cfg, &f->lg, NOW, &g), BG_EINVAL);
+	assert_int_equal(audit_lines(f, &ev), 0);
+	assert_int_equal(access(f->cfg->paths.run_dir, F_OK), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +255,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_recall_gives_the_login, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_recall_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_open_close_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_open_refuses_unknown_account, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
