@@ -32,8 +32,8 @@ struct bg_grant_request {
 };
 
 /* The request as member `name`, its members also readable by their own
- * names (g->user is g->req.user), like the kernel's struct_group(); the
- * build's -fno-strict-aliasing makes the two views one object. */
+ * names (g->user is g->req.user), like the kernel's struct_group(): the
+ * union makes the two views one object. */
 #define BG_GRANT_REQUEST_GROUP(name) \
 	union { \
 		struct bg_grant_request name; \
