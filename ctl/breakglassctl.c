@@ -42,9 +42,10 @@ int ctl_audit_admin(const struct bg_config *cfg, const char *event, const char *
 		    const char *label)
 {
 	struct bg_actor actor;
+	/* An event only reads the strings of its request. */
 	struct bg_audit_event ev = {
-		.event = event, .result = "success", .service = "breakglassctl",
-		.user = user, .uid = -1, .actor = &actor,
+		.event = event, .result = "success", .service = (char *)"breakglassctl",
+		.user = (char *)user, .uid = -1, .actor = &actor,
 	};
 	int r;
 

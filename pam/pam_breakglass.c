@@ -1,8 +1,7 @@
 /* pam_breakglass: PAM entry points and arguments; the logic lives in
- * lib/login.c and lib/session.c (see pam_breakglass(8)). */
+ * lib/login/login.c and lib/login/session.c (see pam_breakglass(8)). */
 #include "config.h"
 
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +18,6 @@
 #include "breakglass/base/buf.h"
 #include "breakglass/config/conf.h"
 #include "breakglass/base/log.h"
-#include "breakglass/audit/notify.h"
-#include "breakglass/base/safefile.h"
 #include "breakglass/login/login.h"
 #include "breakglass/login/session.h"
 
@@ -101,16 +98,9 @@ static void conv_tell(void *ctx, const char *msg, bool error)
 
 static void login_cleanup(pam_handle_t *pamh, void *data, int status)
 {
-	struct bg_login *lg = data;
-
 	(void)pamh;
 	(void)status;
-	bg_login_clear(lg);
-	free((char *)lg->service);
-	free((char *)lg->user);
-	free((char *)lg->rhost);
-	free((char *)lg->tty);
-	free(lg);
+	bg_login_free(data);
 }
 
 static void free_data(pam_handle_t *pamh, void *data, int status)
@@ -120,40 +110,16 @@ static void free_data(pam_handle_t *pamh, void *data, int status)
 	free(data);
 }
 
-static char *item_copy(pam_handle_t *pamh, int item)
+static const char *item(pam_handle_t *pamh, int type)
 {
 	const void *v = NULL;
 
-	if (pam_get_item(pamh, item, &v) != PAM_SUCCESS || v == NULL)
-		return NULL;
-	return strdup(v);
-}
-
-/* No key, no recording, no access: every key a session needs must be
- * there and safe before anyone is let in. */
-static bool keys_usable(const struct bg_config *cfg)
-{
-	struct bg_safefile_why why;
-	size_t i;
-	bool ok = true;
-
-	if (bg_config_check_file(cfg->paths.host_key, geteuid(), true, &why) != BG_OK) {
-		bg_error("host key %s unusable (%s): refusing", cfg->paths.host_key, why.text);
-		ok = false;
-	}
-	for (i = 0; i < cfg->paths.auditor_keys.n; i++) {
-		if (bg_config_check_file(cfg->paths.auditor_keys.v[i], geteuid(), false,
-					 &why) != BG_OK) {
-			bg_error("auditor key %s unusable (%s): refusing",
-				 cfg->paths.auditor_keys.v[i], why.text);
-			ok = false;
-		}
-	}
-	return ok;
+	return pam_get_item(pamh, type, &v) == PAM_SUCCESS ? v : NULL;
 }
 
 /* After the dialogue: keep the login here, and remembered on disk under
- * a token in the PAM environment for sshd's session process. */
+ * a token in the PAM environment for sshd's session process; on failure
+ * the login is freed. */
 static int keep_login(pam_handle_t *pamh, const struct bg_config *cfg,
 		      struct bg_login *lg)
 {
@@ -164,10 +130,11 @@ static int keep_login(pam_handle_t *pamh, const struct bg_config *cfg,
 	    pam_putenv(pamh, env) != PAM_SUCCESS) {
 		bg_error("cannot remember the login of %s in %s/auth", lg->user,
 			 cfg->paths.run_dir);
+		bg_login_free(lg);
 		return PAM_AUTH_ERR;
 	}
 	if (pam_set_data(pamh, DATA_LOGIN, lg, login_cleanup) != PAM_SUCCESS) {
-		login_cleanup(pamh, lg, 0);
+		bg_login_free(lg);
 		return PAM_AUTH_ERR;
 	}
 	return PAM_SUCCESS;
@@ -181,7 +148,6 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	struct bg_config *cfg;
 	struct bg_login *lg;
 	const char *user = NULL;
-	struct passwd *pw;
 	struct args a;
 	int r;
 
@@ -198,33 +164,18 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	}
 	if ((cfg = load_config(pamh, &a)) == NULL)
 		return PAM_AUTH_ERR;
-	if (!keys_usable(cfg)) {
-		struct bg_audit_event ev = {
-			.event = "auth", .result = "failure", .reason = "keys_unusable",
-			.user = user, .uid = -1,
-		};
-
-		/* Refused before the dialogue, but still one event per attempt. */
-		if (bg_notify_audit(cfg, &ev) != BG_OK)
-			bg_error("cannot write the audit log either");
+	if (bg_session_check_keys(cfg, user) != BG_OK) {
 		bg_config_free(cfg);
 		return PAM_AUTH_ERR;
 	}
-	if ((lg = calloc(1, sizeof(*lg))) == NULL) {
-		bg_config_free(cfg);
-		return PAM_BUF_ERR;
-	}
-	lg->user = strdup(user);
-	lg->service = item_copy(pamh, PAM_SERVICE);
-	lg->rhost = item_copy(pamh, PAM_RHOST);
-	lg->tty = item_copy(pamh, PAM_TTY);
-	pw = getpwnam(user);
-	lg->uid = pw != NULL ? (long)pw->pw_uid : -1;
-	r = lg->user != NULL ? bg_login_authenticate(cfg, &io, lg) : BG_ENOMEM;
+	r = bg_login_new(item(pamh, PAM_SERVICE), user, item(pamh, PAM_RHOST),
+			 item(pamh, PAM_TTY), &lg);
+	if (r == BG_OK)
+		r = bg_login_authenticate(cfg, &io, lg);
 	if (r == BG_OK)
 		r = keep_login(pamh, cfg, lg) == PAM_SUCCESS ? BG_OK : BG_EIO;
 	else
-		login_cleanup(pamh, lg, 0);
+		bg_login_free(lg);
 	bg_config_free(cfg);
 	if (r != BG_OK)
 		return r == BG_ENOMEM ? PAM_BUF_ERR : PAM_AUTH_ERR;
@@ -241,28 +192,6 @@ PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
 	return PAM_SUCCESS;
 }
 
-/* Move a remembered login into a bg_login owned by this PAM handle. */
-static struct bg_login *login_of(pam_handle_t *pamh, struct bg_grant *g)
-{
-	struct bg_login *lg = calloc(1, sizeof(*lg));
-
-	if (lg == NULL)
-		return NULL;
-	lg->service = item_copy(pamh, PAM_SERVICE);
-	lg->user = g->user;
-	lg->uid = g->uid;
-	lg->rhost = g->rhost;
-	lg->tty = g->tty;
-	lg->ticket = g->ticket;
-	lg->justification = g->justification;
-	lg->approver = g->approver;
-	lg->mfa = g->mfa != NULL && strcmp(g->mfa, "recovery_code") == 0 ?
-		  "recovery_code" : "totp";
-	lg->ticket_unverified = g->ticket_unverified;
-	g->user = g->rhost = g->tty = g->ticket = g->justification = g->approver = NULL;
-	return lg;
-}
-
 /* The login of this PAM transaction: authenticated in this process, or
  * remembered by the process that authenticated it (sshd). */
 static const struct bg_login *find_login(pam_handle_t *pamh, const struct bg_config *cfg)
@@ -270,19 +199,16 @@ static const struct bg_login *find_login(pam_handle_t *pamh, const struct bg_con
 	const void *data = NULL;
 	const char *token, *user = NULL;
 	struct bg_login *lg;
-	struct bg_grant *g;
 
 	if (pam_get_data(pamh, DATA_LOGIN, &data) == PAM_SUCCESS && data != NULL)
 		return data;
 	token = pam_getenv(pamh, ENV_AUTH);
 	if (token == NULL || pam_get_user(pamh, &user, NULL) != PAM_SUCCESS ||
-	    user == NULL || bg_session_recall(cfg, token, user, time(NULL), &g) != BG_OK)
+	    user == NULL || bg_session_recall(cfg, token, user, item(pamh, PAM_SERVICE),
+					      time(NULL), &lg) != BG_OK)
 		return NULL;
-	lg = login_of(pamh, g);
-	bg_grant_free(g);
-	if (lg == NULL || pam_set_data(pamh, DATA_LOGIN, lg, login_cleanup) != PAM_SUCCESS) {
-		if (lg != NULL)
-			login_cleanup(pamh, lg, 0);
+	if (pam_set_data(pamh, DATA_LOGIN, lg, login_cleanup) != PAM_SUCCESS) {
+		bg_login_free(lg);
 		return NULL;
 	}
 	return lg;
@@ -350,10 +276,6 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 		bg_error("a session is already open in this PAM handle: refused");
 	else if ((lg = find_login(pamh, cfg)) == NULL)
 		pam_syslog(pamh, LOG_ERR, "session without break-glass authentication: refused");
-	/* The recorder runs the shell with the grant's uid and refuses a
-	 * grant without one: an account unknown here gets no session. */
-	else if (lg->uid < 0)
-		bg_error("%s is not an account on this system: no session", lg->user);
 	else if (bg_session_open(cfg, lg, time(NULL), &g) == BG_OK) {
 		/* The token is spent, and must not reach the user's environment. */
 		if ((token = pam_getenv(pamh, ENV_AUTH)) != NULL) {

@@ -13,7 +13,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include <jansson.h>
 #include <sodium.h>
 
 #include "breakglass/base/buf.h"
@@ -238,37 +237,6 @@ const struct relay_sink record_sink = {
 	.deadline = on_deadline, .tick = on_tick,
 };
 
-/* {"grant": {...}}: who, why and until when, inside the encrypted stream. */
-static char *grant_meta(const struct bg_grant *g)
-{
-	json_t *o = json_object(), *root = json_object();
-	char *s = NULL;
-	bool bad;
-
-	/* Each set returns non-zero on failure. */
-	bad = o == NULL || root == NULL ||
-	      json_object_set_new(o, "version", json_integer(1)) ||
-	      json_object_set_new(o, "session", json_string(g->session)) ||
-	      json_object_set_new(o, "user", json_string(g->user)) ||
-	      json_object_set_new(o, "uid", json_integer(g->uid)) ||
-	      json_object_set_new(o, "ticket", json_string(g->ticket)) ||
-	      json_object_set_new(o, "justification", json_string(g->justification)) ||
-	      (g->approver && json_object_set_new(o, "approver", json_string(g->approver))) ||
-	      (g->rhost && json_object_set_new(o, "rhost", json_string(g->rhost))) ||
-	      (g->tty && json_object_set_new(o, "tty", json_string(g->tty))) ||
-	      (g->mfa && json_object_set_new(o, "mfa", json_string(g->mfa))) ||
-	      (g->ticket_unverified &&
-	       json_object_set_new(o, "ticket_unverified", json_true())) ||
-	      json_object_set_new(o, "start", json_integer((json_int_t)g->start)) ||
-	      json_object_set_new(o, "expires", json_integer((json_int_t)g->expires)) ||
-	      json_object_set(root, "grant", o);
-	if (!bad)
-		s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	json_decref(root);
-	return s;
-}
-
 int record_open(const struct record_opts *o, struct record **out, char *why, size_t whylen)
 {
 	struct record *r = calloc(1, sizeof(*r));
@@ -308,9 +276,8 @@ int record_open(const struct record_opts *o, struct record **out, char *why, siz
 		record_free(r);
 		return rc;
 	}
-	if ((meta = grant_meta(o->grant)) == NULL)
-		rc = BG_ENOMEM;
-	else
+	/* {"grant": {...}}: who, why and until when, inside the encrypted stream. */
+	if ((rc = bg_grant_json(o->grant, BG_GRANT_META, &meta)) == BG_OK)
 		rc = bg_recwriter_event(r->w, BG_EV_META, 0, meta, strlen(meta));
 	free(meta);
 	/* The grant is on disk before the user gets a shell. */

@@ -50,29 +50,42 @@ static int grant_path(const char *run_dir, const char *id, char *out, size_t out
 	       BG_OK : BG_EINVAL;
 }
 
+int bg_grant_json(const struct bg_grant *g, enum bg_grant_form form, char **out)
+{
+	/* The meta event has always left out a false ticket_unverified. */
+	json_t *unverified = g->ticket_unverified ? json_true() :
+			     form == BG_GRANT_FILE ? json_false() : NULL;
+	json_t *o;
+
+	*out = NULL;
+	o = json_pack("{s:i, s:s, s:s, s:I, s:s, s:s, s:s*, s:s*, s:s*, s:s*, s:o*, s:I, s:I}",
+		      "version", GRANT_VERSION, "session", g->session,
+		      "user", g->user, "uid", (json_int_t)g->uid,
+		      "ticket", g->ticket, "justification", g->justification,
+		      "approver", g->approver, "rhost", g->rhost, "tty", g->tty,
+		      "mfa", g->mfa, "ticket_unverified", unverified,
+		      "start", (json_int_t)g->start, "expires", (json_int_t)g->expires);
+	if (o != NULL && form == BG_GRANT_META)
+		o = json_pack("{s:o}", "grant", o);
+	if (o == NULL)
+		return BG_EINVAL;
+	*out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
+			  (form == BG_GRANT_FILE ? JSON_ENSURE_ASCII : 0));
+	json_decref(o);
+	return *out != NULL ? BG_OK : BG_ENOMEM;
+}
+
 int bg_grant_write(const char *run_dir, const struct bg_grant *g, gid_t gid)
 {
 	char path[PATH_MAX], *text;
-	json_t *o;
 	int r;
 
 	if ((r = grant_path(run_dir, g->session, path, sizeof(path))) != BG_OK)
 		return r;
 	if ((r = bg_safefile_mkdir(run_dir, 0750, gid)) != BG_OK)
 		return r;
-	o = json_pack("{s:i, s:s, s:s, s:I, s:s, s:s, s:s*, s:s*, s:s*, s:s*, s:b, s:I, s:I}",
-		      "version", GRANT_VERSION, "session", g->session,
-		      "user", g->user, "uid", (json_int_t)g->uid,
-		      "ticket", g->ticket, "justification", g->justification,
-		      "approver", g->approver, "rhost", g->rhost, "tty", g->tty,
-		      "mfa", g->mfa, "ticket_unverified", (int)g->ticket_unverified,
-		      "start", (json_int_t)g->start, "expires", (json_int_t)g->expires);
-	if (o == NULL)
-		return BG_EINVAL;
-	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
-	json_decref(o);
-	if (text == NULL)
-		return BG_ENOMEM;
+	if ((r = bg_grant_json(g, BG_GRANT_FILE, &text)) != BG_OK)
+		return r;
 	r = bg_safefile_write_atomic(path, text, strlen(text), 0640, gid);
 	free(text);
 	return r;
@@ -173,6 +186,7 @@ void bg_grant_free(struct bg_grant *g)
 {
 	if (g == NULL)
 		return;
+	free(g->service);
 	free(g->user);
 	free(g->ticket);
 	free(g->justification);

@@ -47,11 +47,7 @@ static void free_answer(char **a, size_t len)
 static int audit(struct dialogue *d, const char *result, const char *reason)
 {
 	struct bg_audit_event ev = {
-		.event = "auth", .result = result, .reason = reason,
-		.service = d->lg->service, .user = d->lg->user, .uid = d->lg->uid,
-		.rhost = d->lg->rhost, .tty = d->lg->tty, .ticket = d->lg->ticket,
-		.justification = d->lg->justification, .approver = d->lg->approver,
-		.mfa = d->lg->mfa, .ticket_unverified = d->lg->ticket_unverified,
+		.event = "auth", .result = result, .reason = reason, .req = d->lg->req,
 	};
 	int r = bg_notify_audit(d->cfg, &ev);
 
@@ -246,6 +242,39 @@ static int approve(struct dialogue *d)
 	return refuse(d, "Approval failed.", reason, r);
 }
 
+/* A copy of s, or NULL for NULL; *bad set when the copy failed. */
+static char *copy(const char *s, bool *bad)
+{
+	char *c = s != NULL ? strdup(s) : NULL;
+
+	*bad |= s != NULL && c == NULL;
+	return c;
+}
+
+int bg_login_new(const char *service, const char *user, const char *rhost,
+		 const char *tty, struct bg_login **out)
+{
+	struct bg_login *lg = calloc(1, sizeof(*lg));
+	struct passwd *pw;
+	bool bad = false;
+
+	*out = NULL;
+	if (lg == NULL)
+		return BG_ENOMEM;
+	lg->service = copy(service, &bad);
+	lg->user = copy(user, &bad);
+	lg->rhost = copy(rhost, &bad);
+	lg->tty = copy(tty, &bad);
+	if (bad || lg->user == NULL) {
+		bg_login_free(lg);
+		return bad ? BG_ENOMEM : BG_EINVAL;
+	}
+	pw = getpwnam(user);
+	lg->uid = pw != NULL ? (long)pw->pw_uid : -1;
+	*out = lg;
+	return BG_OK;
+}
+
 int bg_login_authenticate(const struct bg_config *cfg, const struct bg_login_io *io,
 			  struct bg_login *lg)
 {
@@ -285,7 +314,8 @@ int bg_login_authenticate(const struct bg_config *cfg, const struct bg_login_io 
 			      "An administrator can run 'breakglassctl unlock'.", reason, r);
 	if (r != BG_OK)
 		return refuse(&d, "Verification failed.", reason, r);
-	lg->mfa = mfa;
+	/* A constant, which bg_login_clear forgets without freeing. */
+	lg->mfa = (char *)mfa;
 	if (cfg->auth.approval.required && (r = approve(&d)) != BG_OK)
 		return r;
 	return audit(&d, "success", NULL);
@@ -302,4 +332,16 @@ void bg_login_clear(struct bg_login *lg)
 	}
 	lg->mfa = NULL;
 	lg->ticket_unverified = false;
+}
+
+void bg_login_free(struct bg_login *lg)
+{
+	if (lg == NULL)
+		return;
+	bg_login_clear(lg);
+	free(lg->service);
+	free(lg->user);
+	free(lg->rhost);
+	free(lg->tty);
+	free(lg);
 }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,23 +17,6 @@
 #include "breakglass/base/safefile.h"
 #include "breakglass/login/session.h"
 
-static void event_of(const struct bg_login *lg, const char *what,
-		     struct bg_audit_event *ev)
-{
-	memset(ev, 0, sizeof(*ev));
-	ev->event = what;
-	ev->result = "success";
-	ev->service = lg->service;
-	ev->user = lg->user;
-	ev->uid = lg->uid;
-	ev->rhost = lg->rhost;
-	ev->tty = lg->tty;
-	ev->ticket = lg->ticket;
-	ev->approver = lg->approver;
-	ev->mfa = lg->mfa;
-	ev->ticket_unverified = lg->ticket_unverified;
-}
-
 static gid_t grant_group(void)
 {
 	struct group *gr = getgrnam(BG_GROUP);
@@ -40,21 +24,16 @@ static gid_t grant_group(void)
 	return gr != NULL ? gr->gr_gid : (gid_t)-1;
 }
 
-/* A grant holding what the login established; strings are borrowed. */
-static void grant_of(const struct bg_login *lg, time_t start, time_t expires,
-		     struct bg_grant *g)
+/* One assignment makes the session's event of what the login established. */
+static void event_of(const struct bg_login *lg, const char *what,
+		     struct bg_audit_event *ev)
 {
-	g->user = (char *)lg->user;
-	g->uid = lg->uid;
-	g->ticket = lg->ticket;
-	g->justification = lg->justification;
-	g->approver = lg->approver;
-	g->rhost = (char *)lg->rhost;
-	g->tty = (char *)lg->tty;
-	g->mfa = (char *)lg->mfa;
-	g->ticket_unverified = lg->ticket_unverified;
-	g->start = start;
-	g->expires = expires;
+	memset(ev, 0, sizeof(*ev));
+	ev->event = what;
+	ev->result = "success";
+	ev->req = lg->req;
+	/* The justification is audited once, with the login. */
+	ev->justification = NULL;
 }
 
 static int auth_dir(const struct bg_config *cfg, char *out, size_t outlen)
@@ -97,16 +76,20 @@ int bg_session_remember(const struct bg_config *cfg, const struct bg_login *lg,
 	    (r = bg_grant_new_id(g.session)) != BG_OK)
 		return r;
 	sweep(dir, now);
-	grant_of(lg, now, now + BG_AUTH_TTL, &g);
+	g.req = lg->req;
+	g.start = now;
+	g.expires = now + BG_AUTH_TTL;
 	if ((r = bg_grant_write(dir, &g, (gid_t)-1)) == BG_OK)
 		memcpy(token, g.session, sizeof(g.session));
 	return r;
 }
 
 int bg_session_recall(const struct bg_config *cfg, const char *token,
-		      const char *user, time_t now, struct bg_grant **out)
+		      const char *user, const char *service, time_t now,
+		      struct bg_login **out)
 {
 	char dir[PATH_MAX];
+	struct bg_login *lg;
 	struct bg_grant *g;
 	int r;
 
@@ -118,7 +101,21 @@ int bg_session_recall(const struct bg_config *cfg, const char *token,
 		bg_grant_free(g);
 		return BG_ENOENT;
 	}
-	*out = g;
+	if ((lg = calloc(1, sizeof(*lg))) == NULL ||
+	    (service != NULL && (g->service = strdup(service)) == NULL)) {
+		free(lg);
+		bg_grant_free(g);
+		return BG_ENOMEM;
+	}
+	/* The login takes the grant's strings, but a constant mfa as
+	 * bg_login_authenticate sets it. */
+	lg->req = g->req;
+	lg->mfa = (char *)(g->mfa != NULL && strcmp(g->mfa, "recovery_code") == 0 ?
+			   "recovery_code" : "totp");
+	free(g->mfa);
+	memset(&g->req, 0, sizeof(g->req));
+	bg_grant_free(g);
+	*out = lg;
 	return BG_OK;
 }
 
@@ -132,6 +129,33 @@ int bg_session_forget(const struct bg_config *cfg, const char *token)
 	return bg_grant_remove(dir, token);
 }
 
+int bg_session_check_keys(const struct bg_config *cfg, const char *user)
+{
+	struct bg_audit_event ev = {
+		.event = "auth", .result = "failure", .reason = "keys_unusable",
+		.req = { .user = (char *)user, .uid = -1 },
+	};
+	struct bg_safefile_why why;
+	size_t i;
+	int r = BG_OK;
+
+	if (bg_config_check_file(cfg->paths.host_key, geteuid(), true, &why) != BG_OK) {
+		bg_error("host key %s unusable (%s): refusing", cfg->paths.host_key, why.text);
+		r = BG_EUNSAFE;
+	}
+	for (i = 0; i < cfg->paths.auditor_keys.n; i++) {
+		if (bg_config_check_file(cfg->paths.auditor_keys.v[i], geteuid(), false,
+					 &why) != BG_OK) {
+			bg_error("auditor key %s unusable (%s): refusing",
+				 cfg->paths.auditor_keys.v[i], why.text);
+			r = BG_EUNSAFE;
+		}
+	}
+	if (r != BG_OK && bg_notify_audit(cfg, &ev) != BG_OK)
+		bg_error("cannot write the audit log either");
+	return r;
+}
+
 int bg_session_open(const struct bg_config *cfg, const struct bg_login *lg,
 		    time_t now, struct bg_grant *g)
 {
@@ -139,13 +163,21 @@ int bg_session_open(const struct bg_config *cfg, const struct bg_login *lg,
 	struct bg_audit_event ev;
 	int r;
 
+	/* The recorder runs the shell with the grant's uid and refuses a
+	 * grant without one: an account unknown here gets no session. */
+	if (lg->uid < 0) {
+		bg_error("%s is not an account on this system: no session", lg->user);
+		return BG_EINVAL;
+	}
 	if (minutes > cfg->grant.max_minutes)
 		minutes = cfg->grant.max_minutes;
 	memset(g, 0, sizeof(*g));
 	if ((r = bg_grant_new_id(g->session)) != BG_OK)
 		return r;
 	/* The grant borrows the login's strings: nothing to free. */
-	grant_of(lg, now, now + minutes * 60, g);
+	g->req = lg->req;
+	g->start = now;
+	g->expires = now + minutes * 60;
 	r = bg_grant_write(cfg->paths.run_dir, g, grant_group());
 	if (r != BG_OK) {
 		bg_error("cannot write the grant in %s: %s", cfg->paths.run_dir, bg_strerror(r));

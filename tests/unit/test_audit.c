@@ -64,11 +64,12 @@ static int teardown(void **state)
 
 struct bg_audit_event event_for(long uid)
 {
+	/* An event only reads the strings of its request. */
 	struct bg_audit_event ev = {
-		.event = "auth", .result = "success", .service = "sshd",
-		.user = "alice", .uid = uid, .rhost = "192.0.2.7",
-		.ticket = "INC-4711", .justification = "primary database down",
-		.mfa = "totp",
+		.event = "auth", .result = "success", .service = (char *)"sshd",
+		.user = (char *)"alice", .uid = uid, .rhost = (char *)"192.0.2.7",
+		.ticket = (char *)"INC-4711", .justification = (char *)"primary database down",
+		.mfa = (char *)"totp",
 	};
 
 	return ev;
@@ -170,9 +171,11 @@ static void test_audit_full_event_line(void **state)
 			 .tm_hour = 23, .tm_min = 16, .tm_sec = 34 };
 	const struct bg_actor carol = { .uid = 1002, .name = "carol", .from_login = true };
 	struct bg_audit_event ev = {
-		"auth", "success", "none", "sshd", "alice", 1001, &carol, "192.0.2.7",
-		"ssh", "INC-4711", "primary database down", "bob", "totp",
-		"s-0123", timegm(&tm), true,
+		.event = "auth", .result = "success", .reason = "none",
+		.req = { (char *)"sshd", (char *)"alice", 1001, (char *)"192.0.2.7",
+			 (char *)"ssh", (char *)"INC-4711", (char *)"primary database down",
+			 (char *)"bob", (char *)"totp", true },
+		.actor = &carol, .session = "s-0123", .expires = timegm(&tm),
 	};
 	char host[HOST_NAME_MAX + 1] = "", hex[65];
 	struct timespec before, after;
@@ -303,7 +306,7 @@ static void test_audit_escapes_untrusted_text(void **state)
 	size_t i;
 
 	for (i = 0; i < N_ELEMS(cases); i++) {
-		ev.justification = cases[i].in;
+		ev.justification = (char *)cases[i].in;
 		assert_int_equal(bg_audit_append(f->cfg, &ev, NULL), BG_OK);
 	}
 	read_text(f->log, &t);

@@ -1,6 +1,6 @@
 /* Tests for grant files written at session open and read by the recorder
- * (lib/grant.c): ids, writing, modes and removal; hostile files to read
- * are in test_grant_hostile.c. */
+ * (lib/evidence/grant.c): ids, writing, modes and removal; hostile files
+ * to read are in test_grant_hostile.c, the JSON forms in test_grant_json.c. */
 #include "config.h"
 
 #include <grp.h>
@@ -323,6 +323,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_grant_read_hostile_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grant_large_under_limit_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grant_foreign_owner_refused_as_root, setup, teardown),
+		cmocka_unit_test(test_grant_json_bytes_of_both_forms),
+		cmocka_unit_test(test_grant_json_leaves_out_missing_optionals),
+		cmocka_unit_test_setup_teardown(test_grant_json_is_what_the_file_holds, setup, teardown),
+		cmocka_unit_test(test_grant_json_refuses_missing_or_bad_members),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

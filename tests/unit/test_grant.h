@@ -1,4 +1,4 @@
-/* What the two files of test_grant share: the session id used, the
+/* What the files of test_grant share: the session id used, the
  * fixture and a group to hand files to. */
 #ifndef BREAKGLASS_TESTS_TEST_GRANT_H
 #define BREAKGLASS_TESTS_TEST_GRANT_H
@@ -20,5 +20,11 @@ gid_t other_gid(void);
 void test_grant_read_hostile_files(void **state);
 void test_grant_large_under_limit_accepted(void **state);
 void test_grant_foreign_owner_refused_as_root(void **state);
+
+/* test_grant_json.c: the two JSON forms of a grant. */
+void test_grant_json_bytes_of_both_forms(void **state);
+void test_grant_json_leaves_out_missing_optionals(void **state);
+void test_grant_json_is_what_the_file_holds(void **state);
+void test_grant_json_refuses_missing_or_bad_members(void **state);
 
 #endif

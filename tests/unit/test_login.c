@@ -1,8 +1,9 @@
-/* Tests for the emergency login dialogue (lib/login.c): prompts, the
- * ticket check's fail policies, failed conversations and the audit trail;
- * hostile answers are in test_login_hostile.c. */
+/* Tests for the emergency login dialogue (lib/login/login.c): prompts, the
+ * ticket check's fail policies, failed conversations, the audit trail and
+ * logins made for PAM; hostile answers are in test_login_hostile.c. */
 #include "config.h"
 
+#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -138,9 +139,10 @@ int run(struct fixture *f, const char *user, const struct answer *answers,
 	memset(s, 0, sizeof(*s));
 	s->answers = answers;
 	s->n = n;
-	*lg = (struct bg_login){ .service = "sshd", .user = user,
-				 .uid = (long)geteuid(), .rhost = "192.0.2.7",
-				 .tty = "pts/3" };
+	/* Borrowed: the login frees only what the dialogue sets. */
+	*lg = (struct bg_login){ .service = (char *)"sshd", .user = (char *)user,
+				 .uid = (long)geteuid(), .rhost = (char *)"192.0.2.7",
+				 .tty = (char *)"pts/3" };
 	return bg_login_authenticate(f->cfg, &io, lg);
 }
 
@@ -343,6 +345,44 @@ static void test_login_failed_ask_at_each_step_is_refused(void **state)
 	}
 }
 
+/* A login for the PAM module: its strings copied, its uid looked up (-1
+ * for no such account), no user refused; freed whole with what the
+ * dialogue set. */
+static void test_login_new_copies_and_looks_up_uid(void **state)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	char rhost[] = "192.0.2.7";
+	struct bg_login *lg;
+
+	(void)state;
+	assert_non_null(pw);
+	assert_int_equal(bg_login_new("sshd", pw->pw_name, rhost, "pts/3", &lg), BG_OK);
+	memset(rhost, 'x', sizeof(rhost) - 1);
+	assert_string_equal(lg->service, "sshd");
+	assert_string_equal(lg->user, pw->pw_name);
+	assert_int_equal(lg->uid, (long)geteuid());
+	assert_string_equal(lg->rhost, "192.0.2.7");
+	assert_string_equal(lg->tty, "pts/3");
+	assert_null(lg->ticket);
+	assert_null(lg->mfa);
+	assert_non_null(lg->ticket = strdup("INC-4711"));
+	assert_non_null(lg->justification = strdup(WHY));
+	lg->mfa = (char *)"totp";
+	bg_login_free(lg);
+
+	assert_int_equal(bg_login_new(NULL, "no-such-user-breakglass", NULL, NULL, &lg), BG_OK);
+	assert_int_equal(lg->uid, -1);
+	assert_null(lg->service);
+	assert_null(lg->rhost);
+	assert_null(lg->tty);
+	bg_login_free(lg);
+
+	lg = (struct bg_login *)1;
+	assert_int_equal(bg_login_new("sshd", NULL, NULL, NULL, &lg), BG_EINVAL);
+	assert_null(lg);
+	bg_login_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -352,6 +392,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_login_hostile_answers_are_refused_unechoed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_login_ticket_check_follows_fail_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_login_failed_ask_at_each_step_is_refused, setup, teardown),
+		cmocka_unit_test(test_login_new_copies_and_looks_up_uid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include "breakglass/base/buf.h"
 #include "breakglass/config/conf.h"
 #include "breakglass/base/error.h"
+#include "breakglass/evidence/grant.h"
 
 /* NULL strings and pointers, uid -1 and expires 0 are left out of the
  * line, and an actor's name when it has none. */
@@ -20,20 +21,12 @@ struct bg_audit_event {
 	const char *event;      /* "auth", "session_open", "session_close" */
 	const char *result;     /* "success" or "failure" */
 	const char *reason;     /* why it failed, one word ("bad_code", ...) */
-	const char *service;    /* PAM service */
-	const char *user;
-	long uid;
+	/* who logged in, from where, why; its justification only in "auth" */
+	BG_GRANT_REQUEST_GROUP(req);
 	/* who ran an administrative command; NULL for logins */
 	const struct bg_actor *actor;
-	const char *rhost;
-	const char *tty;
-	const char *ticket;
-	const char *justification;
-	const char *approver;
-	const char *mfa;        /* "totp" or "recovery_code" */
 	const char *session;
 	time_t expires;
-	bool ticket_unverified;
 };
 
 /* Append ev to cfg->paths.audit_log (made 0600 with its directory 0700

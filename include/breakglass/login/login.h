@@ -9,6 +9,7 @@
 
 #include "breakglass/config/conf.h"
 #include "breakglass/base/error.h"
+#include "breakglass/evidence/grant.h"
 
 /* How to talk to the person logging in (the PAM conversation). */
 struct bg_login_io {
@@ -22,20 +23,20 @@ struct bg_login_io {
 	void *ctx;
 };
 
+/* Who is logging in, from where (service, user, uid, rhost, tty: set by
+ * the caller), and what was established on success (ticket,
+ * justification, approver, mfa, ticket_unverified).  mfa points to a
+ * constant string. */
 struct bg_login {
-	/* Who is logging in, from where: set by the caller. */
-	const char *service;
-	const char *user;
-	long uid;
-	const char *rhost;
-	const char *tty;
-	/* What was established, set on success. */
-	char *ticket;
-	char *justification;
-	char *approver;         /* NULL without approval */
-	const char *mfa;        /* "totp" or "recovery_code" */
-	bool ticket_unverified; /* ticket check failed open */
+	BG_GRANT_REQUEST_GROUP(req);
 };
+
+/* A login of user through service, its uid looked up (-1 for no such
+ * account); the strings are copied (rhost and tty may be NULL). */
+BG_WUR int bg_login_new(const char *service, const char *user, const char *rhost,
+			const char *tty, struct bg_login **out);
+/* Free a login from bg_login_new or bg_session_recall (NULL: nothing). */
+void bg_login_free(struct bg_login *lg);
 
 /* Run the dialogue.  BG_OK only when every answer was right and the audit
  * event of the success was written; any failure is audited with its

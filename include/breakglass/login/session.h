@@ -14,10 +14,17 @@
 /* The account that reads grants (the recorder's). */
 #define BG_GROUP BG_ACCOUNT
 
+/* No key, no recording, no access: BG_OK if the host key and every
+ * auditor key are there and safe.  Otherwise each bad one is logged, an
+ * "auth" failure "keys_unusable" of user is audited (one event per
+ * attempt, even refused before the dialogue), and BG_EUNSAFE returned. */
+BG_WUR int bg_session_check_keys(const struct bg_config *cfg, const char *user);
+
 /* Write the grant of an authenticated login (new session id, expiry
  * grant.default_minutes from now, never past grant.max_minutes) and audit
  * "session_open"; on success g->session names it.  Nothing is left
- * behind on failure. */
+ * behind on failure; BG_EINVAL, before anything, for a user who is no
+ * account on this system (uid -1). */
 BG_WUR int bg_session_open(const struct bg_config *cfg, const struct bg_login *lg,
 			   time_t now, struct bg_grant *g);
 /* How long an authentication waits for its session. */
@@ -32,9 +39,11 @@ BG_WUR int bg_session_remember(const struct bg_config *cfg,
 			       const struct bg_login *lg, time_t now,
 			       char token[BG_SESSION_ID_LEN + 1]);
 /* The login remembered under token, if it is user's and unexpired at now
- * (BG_ENOENT otherwise); the caller frees it with bg_grant_free. */
+ * (BG_ENOENT otherwise), now through service; the caller frees it with
+ * bg_login_free. */
 BG_WUR int bg_session_recall(const struct bg_config *cfg, const char *token,
-			     const char *user, time_t now, struct bg_grant **out);
+			     const char *user, const char *service, time_t now,
+			     struct bg_login **out);
 /* Forget it: a token is good for one session. */
 BG_WUR int bg_session_forget(const struct bg_config *cfg, const char *token);
 
