@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -213,9 +212,7 @@ static CURLcode set_policy(CURL *c, const struct bg_http_opts *o, char *errbuf)
 	    ((e = curl_easy_setopt(c, CURLOPT_SSLCERT, o->cert_file)) != CURLE_OK ||
 	     (e = curl_easy_setopt(c, CURLOPT_SSLKEY, o->key_file)) != CURLE_OK))
 		return e;
-	if (o->max_body > 0)
-		e = curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_body);
-	return e;
+	return CURLE_OK;
 }
 
 static CURLcode set_request(CURL *c, const struct bg_http_request *req,
@@ -258,8 +255,7 @@ static int outcome(CURL *c, CURLcode cr, struct transfer *t)
 
 	if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status) != CURLE_OK)
 		resp->status = 0;
-	if (cr == CURLE_FILESIZE_EXCEEDED ||
-	    (cr == CURLE_WRITE_ERROR && t->body_err == BG_ETOOBIG))
+	if (cr == CURLE_WRITE_ERROR && t->body_err == BG_ETOOBIG)
 		return fail(resp, BG_ETOOBIG, "the response body is over %zu bytes",
 			    t->max_body);
 	if (cr == CURLE_WRITE_ERROR && t->body_err != BG_OK)

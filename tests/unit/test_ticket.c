@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -132,20 +130,11 @@ static void test_ticket_no_answer_times_out(void **state)
 
 static void test_ticket_refused_connection_is_an_io_error(void **state)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t alen = sizeof(a);
 	struct fixture *f = *state;
-	char url[128];
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char base[64], url[128];
 
-	/* A port just bound and released: nothing listens there. */
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
-	close(fd);
-	assert_true(snprintf(url, sizeof(url), "http://127.0.0.1:%u/t/{ticket}",
-			     ntohs(a.sin_port)) < (int)sizeof(url));
+	th_httpd_closed_url(base, sizeof(base));
+	assert_true(snprintf(url, sizeof(url), "%s/t/{ticket}", base) < (int)sizeof(url));
 	assert_int_equal(check_url(f, url, "INC-1"), BG_EIO);
 	assert_int_equal(th_httpd_count(f->httpd), 0);
 }
