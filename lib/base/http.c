@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -295,6 +296,12 @@ int bg_http_request(const struct bg_http_opts *opts, const struct bg_http_reques
 	    (r = check_file(resp, "client certificate", opts->cert_file)) != BG_OK ||
 	    (r = check_file(resp, "client key", opts->key_file)) != BG_OK)
 		goto out;
+	/* libcurl's init opens this file for appending, as whoever runs it:
+	 * in a setuid caller (su, sudo) the user would name a file for root. */
+	if (getenv("SSLKEYLOGFILE") != NULL) {
+		r = fail(resp, BG_EUNSAFE, "SSLKEYLOGFILE is set: TLS secrets would be written there");
+		goto out;
+	}
 	(void)pthread_once(&global_once, global_init);
 	if (global_rc != CURLE_OK) {
 		r = fail(resp, BG_EIO, "libcurl: %s", curl_easy_strerror(global_rc));

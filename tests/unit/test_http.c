@@ -278,6 +278,7 @@ static void test_http_escaped_text_is_one_segment(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_http_ssl_key_log_file_is_refused, http_setup, http_teardown),
 		cmocka_unit_test_setup_teardown(test_http_get_sends_headers_and_keeps_the_body, http_setup, http_teardown),
 		cmocka_unit_test_setup_teardown(test_http_post_and_put_send_the_body, http_setup, http_teardown),
 		cmocka_unit_test_setup_teardown(test_http_status_decides_the_result, http_setup, http_teardown),

@@ -186,6 +186,29 @@ void test_http_proxy_from_environment_is_ignored(void **state)
 	th_httpd_stop(proxy);
 }
 
+/* Run first in the process, before anything starts libcurl: its init
+ * would create the file. */
+void test_http_ssl_key_log_file_is_refused(void **state)
+{
+	const struct bg_http_opts opts = { .timeout_ms = 2000 };
+	struct fixture *f = *state;
+	struct bg_http_response resp;
+	char path[4096];
+
+	assert_true(snprintf(path, sizeof(path), "%s/keys", f->dir) < (int)sizeof(path));
+	assert_int_equal(setenv("SSLKEYLOGFILE", path, 1), 0);
+	assert_int_equal(http_get(f, &opts, "/200", &resp), BG_EUNSAFE);
+	assert_non_null(strstr(resp.error, "SSLKEYLOGFILE"));
+	bg_http_response_free(&resp);
+	assert_int_equal(unsetenv("SSLKEYLOGFILE"), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(th_httpd_count(f->httpd), 0);
+	/* Without it, requests go out again. */
+	assert_int_equal(http_get(f, &opts, "/200", &resp), BG_OK);
+	bg_http_response_free(&resp);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
 /* openssl s_server on a free loopback port, answering GET with a 200;
  * with ca, it asks for a client certificate issued by ca. */
 static pid_t tls_server(const char *cert, const char *key, const char *ca,

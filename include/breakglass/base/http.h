@@ -54,7 +54,9 @@ struct bg_http_response {
  * with bg_http_response_free).  BG_OK: a 2xx answer.  BG_EIO: another
  * status (resp->status says which) or a transport failure (status 0).
  * BG_ETIMEOUT: no complete answer in time.  BG_ETOOBIG: body over
- * max_body.  BG_EINVAL: a request or option refused before sending. */
+ * max_body.  BG_EINVAL: a request or option refused before sending.
+ * BG_EUNSAFE: SSLKEYLOGFILE is set (libcurl would write TLS secrets to
+ * it, as root in a setuid caller). */
 BG_WUR int bg_http_request(const struct bg_http_opts *opts,
 			   const struct bg_http_request *req,
 			   struct bg_http_response *resp);
