@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -142,22 +143,27 @@ static const char *request_problem(const struct bg_http_opts *o,
 	return NULL;
 }
 
-/* BG_OK if path is NULL or a file this process can read: a wrong path
- * must not pass unnoticed while plain http never opens it. */
+/* BG_OK if path is NULL or a regular file this process can read: a
+ * wrong path must not pass unnoticed while plain http never opens it.
+ * O_NONBLOCK: a FIFO must not hang the caller. */
 static int check_file(struct bg_http_response *resp, const char *what,
 		      const char *path)
 {
 	char shown[PATH_SHOWN + 8];
-	int fd;
+	struct stat st;
+	int fd, r = BG_EINVAL;
 
 	if (path == NULL)
 		return BG_OK;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) >= 0) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) >= 0) {
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			r = BG_OK;
 		close(fd);
-		return BG_OK;
 	}
+	if (r == BG_OK)
+		return BG_OK;
 	bg_text_quote(path, PATH_SHOWN, shown, sizeof(shown));
-	return fail(resp, BG_EINVAL, "cannot read the %s %s", what, shown);
+	return fail(resp, r, "cannot read the %s %s as a regular file", what, shown);
 }
 
 /* "Expect:" first: libcurl's 100-continue would stall a large POST or

@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -131,33 +132,52 @@ void test_http_hostile_requests_are_refused(void **state)
 	assert_int_equal(th_httpd_count(f->httpd), 0);
 }
 
+/* The table's "ok.pem" and "fifo" are files made in the test's dir. */
+static const char *in_dir(const char *name, const char *ok, const char *fifo)
+{
+	if (name != NULL && strcmp(name, "ok.pem") == 0)
+		return ok;
+	if (name != NULL && strcmp(name, "fifo") == 0)
+		return fifo;
+	return name;
+}
+
 void test_http_unreadable_tls_files_are_refused(void **state)
 {
 	static const struct {
-		const char *ca, *cert, *key, *what;
+		const char *ca, *cert, *key, *what, *shown;
 	} cases[] = {
-		{ "/nonexistent/ca.pem", NULL, NULL, "CA file" },
-		{ NULL, "/nonexistent/c.pem", "/dev/null", "client certificate" },
-		{ NULL, "/dev/null", "/nonexistent/k.pem", "client key" },
+		{ "/nonexistent/ca.pem", NULL, NULL, "CA file", "/nonexistent/" },
+		{ NULL, "/nonexistent/c.pem", "ok.pem", "client certificate", "/nonexistent/" },
+		{ NULL, "ok.pem", "/nonexistent/k.pem", "client key", "/nonexistent/" },
+		{ "fifo", NULL, NULL, "CA file", "/fifo" },
+		{ "/dev/null", NULL, NULL, "CA file", "/dev/null" },
+		{ "/", NULL, NULL, "CA file", "/" },
 	};
 	struct fixture *f = *state;
 	struct bg_http_response resp;
+	char fifo[4096], *ok = th_write_str(f->dir, "ok.pem", "x");
 	size_t i;
 
+	assert_true(snprintf(fifo, sizeof(fifo), "%s/fifo", f->dir) < (int)sizeof(fifo));
+	assert_int_equal(mkfifo(fifo, 0600), 0);
 	/* Even for http://, where TLS files are never opened: the mistake
 	 * shows before the first https URL. */
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct bg_http_opts opts = {
-			.timeout_ms = 2000, .ca_file = cases[i].ca,
-			.cert_file = cases[i].cert, .key_file = cases[i].key,
+			.timeout_ms = 2000, .ca_file = in_dir(cases[i].ca, ok, fifo),
+			.cert_file = in_dir(cases[i].cert, ok, fifo),
+			.key_file = in_dir(cases[i].key, ok, fifo),
 		};
 
+		print_message("%s\n", cases[i].ca != NULL ? cases[i].ca : cases[i].what);
 		assert_int_equal(http_get(f, &opts, "/200", &resp), BG_EINVAL);
 		assert_non_null(strstr(resp.error, cases[i].what));
-		assert_non_null(strstr(resp.error, "/nonexistent/"));
+		assert_non_null(strstr(resp.error, cases[i].shown));
 		bg_http_response_free(&resp);
 	}
 	assert_int_equal(th_httpd_count(f->httpd), 0);
+	free(ok);
 }
 
 /* A setuid caller's environment belongs to the user: a proxy named
