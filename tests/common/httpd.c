@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "httpd.h"
 
 struct th_httpd {
@@ -211,4 +212,32 @@ void th_httpd_closed_url(char *buf, size_t len)
 	close(fd);
 	if (snprintf(buf, len, "http://127.0.0.1:%u", ntohs(a.sin_port)) >= (int)len)
 		abort();
+}
+
+int th_httpd_setup(void **state)
+{
+	struct th_httpd_fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	f->dir = th_mkdtemp();
+	if ((f->httpd = th_httpd_start()) == NULL) {
+		th_rmtree(f->dir);
+		free(f->dir);
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+int th_httpd_teardown(void **state)
+{
+	struct th_httpd_fixture *f = *state;
+
+	th_httpd_stop(f->httpd);
+	th_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
 }

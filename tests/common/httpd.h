@@ -22,6 +22,15 @@ const char *th_httpd_last_request(struct th_httpd *h, char *buf, size_t len);
 /* Requests answered or hung so far. */
 size_t th_httpd_count(struct th_httpd *h);
 void th_httpd_stop(struct th_httpd *h);
+/* The state of a cmocka test that talks to the server: a scratch
+ * directory and a running server, made by th_httpd_setup and removed by
+ * th_httpd_teardown. */
+struct th_httpd_fixture {
+	char *dir;
+	struct th_httpd *httpd;
+};
+int th_httpd_setup(void **state);
+int th_httpd_teardown(void **state);
 /* "http://127.0.0.1:PORT" in buf, with a port just bound and released:
  * nothing listens there. */
 void th_httpd_closed_url(char *buf, size_t len);

@@ -16,30 +16,7 @@
 #include "helpers.h"
 #include "test_http.h"
 
-int http_setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->dir = th_mkdtemp();
-	f->httpd = th_httpd_start();
-	assert_non_null(f->httpd);
-	*state = f;
-	return 0;
-}
-
-int http_teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	th_httpd_stop(f->httpd);
-	th_rmtree(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
-
-int http_get(struct fixture *f, const struct bg_http_opts *opts, const char *path,
+int http_get(struct th_httpd_fixture *f, const struct bg_http_opts *opts, const char *path,
 	     struct bg_http_response *resp)
 {
 	char url[512];
@@ -67,7 +44,7 @@ static void test_http_get_sends_headers_and_keeps_the_body(void **state)
 		{ "X-Amz-Date", "20261207T235959Z\tx", 18 },
 	};
 	const struct bg_http_opts opts = { .timeout_ms = 5000, .max_body = 64 };
-	struct fixture *f = *state;
+	struct th_httpd_fixture *f = *state;
 	struct bg_http_request req = { .method = "GET", .headers = hdr, .n_headers = 2 };
 	struct bg_http_response resp;
 	char url[512], got[8192];
@@ -95,7 +72,7 @@ static void test_http_post_and_put_send_the_body(void **state)
 	static const char *const methods[] = { "POST", "PUT" };
 	static const struct bg_http_header ct = { "Content-Type", "text/plain", 10 };
 	const struct bg_http_opts opts = { .timeout_ms = 5000 };
-	struct fixture *f = *state;
+	struct th_httpd_fixture *f = *state;
 	char url[512], got[8192], want[64], body[3000];
 	struct bg_http_response resp;
 	size_t i, len;
@@ -145,7 +122,7 @@ static void test_http_status_decides_the_result(void **state)
 		{ "/s/101", 101, BG_EIO },
 	};
 	const struct bg_http_opts opts = { .timeout_ms = 5000, .max_body = 16 };
-	struct fixture *f = *state;
+	struct th_httpd_fixture *f = *state;
 	struct bg_http_response resp;
 	char want[64];
 	size_t i;
@@ -169,7 +146,7 @@ static void test_http_redirect_is_not_followed(void **state)
 {
 	static const char *const paths[] = { "/r/301", "/r/302", "/r/307", "/r/308" };
 	const struct bg_http_opts opts = { .timeout_ms = 5000, .max_body = 16 };
-	struct fixture *f = *state;
+	struct th_httpd_fixture *f = *state;
 	struct bg_http_response resp;
 	size_t i;
 
@@ -195,7 +172,7 @@ static void test_http_body_over_the_cap_is_an_error(void **state)
 		{ "/b/eof-100000", BG_ETOOBIG },
 	};
 	const struct bg_http_opts opts = { .timeout_ms = 5000, .max_body = 1000 };
-	struct fixture *f = *state;
+	struct th_httpd_fixture *f = *state;
 	struct bg_http_response resp;
 	size_t i;
 
@@ -216,7 +193,7 @@ static void test_http_body_over_the_cap_is_an_error(void **state)
 static void test_http_unwanted_body_is_dropped(void **state)
 {
 	const struct bg_http_opts opts = { .timeout_ms = 5000 };
-	struct fixture *f = *state;
+	struct th_httpd_fixture *f = *state;
 	struct bg_http_response resp;
 
 	assert_int_equal(http_get(f, &opts, "/b/eof-300000", &resp), BG_OK);
@@ -245,7 +222,7 @@ static void test_http_refused_connection_is_an_io_error(void **state)
 static void test_http_no_answer_times_out(void **state)
 {
 	const struct bg_http_opts opts = { .timeout_ms = 700 };
-	struct fixture *f = *state;
+	struct th_httpd_fixture *f = *state;
 	struct bg_http_response resp;
 	time_t start = time(NULL);
 
@@ -278,21 +255,21 @@ static void test_http_escaped_text_is_one_segment(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_http_ssl_key_log_file_is_refused, http_setup, http_teardown),
-		cmocka_unit_test_setup_teardown(test_http_get_sends_headers_and_keeps_the_body, http_setup, http_teardown),
-		cmocka_unit_test_setup_teardown(test_http_post_and_put_send_the_body, http_setup, http_teardown),
-		cmocka_unit_test_setup_teardown(test_http_status_decides_the_result, http_setup, http_teardown),
-		cmocka_unit_test_setup_teardown(test_http_redirect_is_not_followed, http_setup, http_teardown),
-		cmocka_unit_test_setup_teardown(test_http_body_over_the_cap_is_an_error, http_setup, http_teardown),
-		cmocka_unit_test_setup_teardown(test_http_unwanted_body_is_dropped, http_setup, http_teardown),
-		cmocka_unit_test_setup_teardown(test_http_refused_connection_is_an_io_error, http_setup, http_teardown),
-		cmocka_unit_test_setup_teardown(test_http_no_answer_times_out, http_setup, http_teardown),
+		cmocka_unit_test_setup_teardown(test_http_ssl_key_log_file_is_refused, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test_setup_teardown(test_http_get_sends_headers_and_keeps_the_body, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test_setup_teardown(test_http_post_and_put_send_the_body, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test_setup_teardown(test_http_status_decides_the_result, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test_setup_teardown(test_http_redirect_is_not_followed, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test_setup_teardown(test_http_body_over_the_cap_is_an_error, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test_setup_teardown(test_http_unwanted_body_is_dropped, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test_setup_teardown(test_http_refused_connection_is_an_io_error, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test_setup_teardown(test_http_no_answer_times_out, th_httpd_setup, th_httpd_teardown),
 		cmocka_unit_test(test_http_escaped_text_is_one_segment),
-		cmocka_unit_test_setup_teardown(test_http_schemes_other_than_http_are_refused, http_setup, http_teardown),
-		cmocka_unit_test_setup_teardown(test_http_hostile_requests_are_refused, http_setup, http_teardown),
-		cmocka_unit_test_setup_teardown(test_http_unreadable_tls_files_are_refused, http_setup, http_teardown),
-		cmocka_unit_test_setup_teardown(test_http_proxy_from_environment_is_ignored, http_setup, http_teardown),
-		cmocka_unit_test_setup_teardown(test_http_untrusted_server_refused_until_its_ca_is_given, http_setup, http_teardown),
+		cmocka_unit_test_setup_teardown(test_http_schemes_other_than_http_are_refused, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test_setup_teardown(test_http_hostile_requests_are_refused, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test_setup_teardown(test_http_unreadable_tls_files_are_refused, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test_setup_teardown(test_http_proxy_from_environment_is_ignored, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test_setup_teardown(test_http_untrusted_server_refused_until_its_ca_is_given, th_httpd_setup, th_httpd_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,15 +7,8 @@
 #include "breakglass/base/http.h"
 #include "httpd.h"
 
-struct fixture {
-	char *dir;
-	struct th_httpd *httpd;
-};
-
-int http_setup(void **state);
-int http_teardown(void **state);
 /* A GET of the loopback server's URL + path, with opts. */
-int http_get(struct fixture *f, const struct bg_http_opts *opts, const char *path,
+int http_get(struct th_httpd_fixture *f, const struct bg_http_opts *opts, const char *path,
 	     struct bg_http_response *resp);
 
 void test_http_ssl_key_log_file_is_refused(void **state);

@@ -39,7 +39,7 @@ void test_http_schemes_other_than_http_are_refused(void **state)
 		"HTTP://127.0.0.1/x", "//127.0.0.1/x", "127.0.0.1/x", "http:/x",
 	};
 	const struct bg_http_opts opts = { .timeout_ms = 2000 };
-	struct fixture *f = *state;
+	struct th_httpd_fixture *f = *state;
 	struct bg_http_response resp;
 	size_t i;
 
@@ -96,7 +96,7 @@ void test_http_hostile_requests_are_refused(void **state)
 		{ "negative timeout", "/200", "GET", NULL, 0, -1, NULL },
 		{ "key without certificate", "/200", "GET", NULL, 0, 2000, "/dev/null" },
 	};
-	struct fixture *f = *state;
+	struct th_httpd_fixture *f = *state;
 	static char url[BG_HTTP_URL_MAX + 64];
 	struct bg_http_response resp;
 	size_t i;
@@ -154,7 +154,7 @@ void test_http_unreadable_tls_files_are_refused(void **state)
 		{ "/dev/null", NULL, NULL, "CA file", "/dev/null" },
 		{ "/", NULL, NULL, "CA file", "/" },
 	};
-	struct fixture *f = *state;
+	struct th_httpd_fixture *f = *state;
 	struct bg_http_response resp;
 	char fifo[4096], *ok = th_write_str(f->dir, "ok.pem", "x");
 	size_t i;
@@ -186,7 +186,7 @@ void test_http_proxy_from_environment_is_ignored(void **state)
 {
 	static const char *const vars[] = { "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy" };
 	const struct bg_http_opts opts = { .timeout_ms = 5000 };
-	struct fixture *f = *state;
+	struct th_httpd_fixture *f = *state;
 	struct th_httpd *proxy = th_httpd_start();
 	struct bg_http_response resp;
 	size_t i;
@@ -211,7 +211,7 @@ void test_http_proxy_from_environment_is_ignored(void **state)
 void test_http_ssl_key_log_file_is_refused(void **state)
 {
 	const struct bg_http_opts opts = { .timeout_ms = 2000 };
-	struct fixture *f = *state;
+	struct th_httpd_fixture *f = *state;
 	struct bg_http_response resp;
 	char path[4096];
 
@@ -303,7 +303,7 @@ static bool tls_cert(const char *dir, char *cert, char *key, size_t len)
  * the client certificate options reach the TLS layer. */
 void test_http_untrusted_server_refused_until_its_ca_is_given(void **state)
 {
-	struct fixture *f = *state;
+	struct th_httpd_fixture *f = *state;
 	struct bg_http_opts opts = { .timeout_ms = 5000 };
 	char cert[4096], key[4096], url[128];
 	const struct bg_http_request req = { .method = "GET", .url = url };
