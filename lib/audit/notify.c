@@ -9,52 +9,34 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <sodium.h>
 
 #include "breakglass/base/buf.h"
+#include "breakglass/base/http.h"
 #include "breakglass/base/log.h"
 #include "breakglass/audit/notify.h"
 #include "breakglass/base/safefile.h"
 
 #define QUEUE_VERSION 1
 
-static size_t discard(char *p, size_t size, size_t n, void *ctx)
-{
-	(void)p;
-	(void)ctx;
-	return size * n;
-}
-
-/* BG_OK only for a 2xx answer within the timeout. */
+/* BG_OK only for a 2xx answer within the timeout; the body is dropped. */
 static int post(const struct bg_config *cfg, const char *event, size_t len)
 {
-	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
-	long status = 0;
-	CURL *c = curl_easy_init();
-	int r = BG_EIO;
+	static const struct bg_http_header json = {
+		"Content-Type", "application/json", sizeof("application/json") - 1,
+	};
+	const struct bg_http_opts opts = {
+		.timeout_ms = cfg->notify.timeout_seconds * 1000L,
+	};
+	const struct bg_http_request req = {
+		.method = "POST", .url = cfg->notify.webhook_url,
+		.headers = &json, .n_headers = 1, .body = event, .body_len = len,
+	};
+	struct bg_http_response resp;
+	int r = bg_http_request(&opts, &req, &resp);
 
-	if (c == NULL || hdr == NULL) {
-		curl_slist_free_all(hdr);
-		curl_easy_cleanup(c);
-		return BG_ENOMEM;
-	}
-	if (curl_easy_setopt(c, CURLOPT_URL, cfg->notify.webhook_url) == CURLE_OK &&
-	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
-	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-	    curl_easy_setopt(c, CURLOPT_TIMEOUT, cfg->notify.timeout_seconds) == CURLE_OK &&
-	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr) == CURLE_OK &&
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, event) == CURLE_OK &&
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len) == CURLE_OK &&
-	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard) == CURLE_OK &&
-	    curl_easy_setopt(c, CURLOPT_USERAGENT, "breakglass/" PACKAGE_VERSION) == CURLE_OK &&
-	    curl_easy_perform(c) == CURLE_OK &&
-	    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
-	    status >= 200 && status < 300)
-		r = BG_OK;
-	curl_slist_free_all(hdr);
-	curl_easy_cleanup(c);
+	bg_http_response_free(&resp);
 	return r;
 }
 

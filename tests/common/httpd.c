@@ -6,12 +6,14 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "httpd.h"
 
 struct th_httpd {
@@ -49,6 +51,32 @@ static size_t read_request(int c, char *buf, size_t len)
 	return n;
 }
 
+/* A 200 with a body of len bytes, 'a' to 'z' over and over; without
+ * sized, no Content-Length: the body ends when the connection does. */
+static void send_body(int c, size_t len, bool sized)
+{
+	char buf[4096];
+	size_t i, n, sent = 0;
+	ssize_t w;
+
+	if (sized)
+		n = (size_t)snprintf(buf, sizeof(buf), "HTTP/1.0 200 X\r\nContent-Length: %zu\r\n"
+				     "Connection: close\r\n\r\n", len);
+	else
+		n = (size_t)snprintf(buf, sizeof(buf), "HTTP/1.0 200 X\r\nConnection: close\r\n\r\n");
+	if (write(c, buf, n) < 0)
+		return;
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)('a' + i % 26);
+	/* The client may hang up early (a capped body): no SIGPIPE then. */
+	while (sent < len) {
+		n = len - sent < sizeof(buf) - 26 ? len - sent : sizeof(buf) - 26;
+		if ((w = send(c, buf + sent % 26, n, MSG_NOSIGNAL)) <= 0)
+			return;
+		sent += (size_t)w;
+	}
+}
+
 static void answer(struct th_httpd *h, int c)
 {
 	char req[8192], resp[256], *sp, *q;
@@ -77,11 +105,16 @@ static void answer(struct th_httpd *h, int c)
 		(void)poll(p, 2, 30000);
 		return;
 	}
+	if (strncmp(seg, "len-", 4) == 0 || strncmp(seg, "eof-", 4) == 0) {
+		send_body(c, strtoul(seg + 4, NULL, 10), seg[0] == 'l');
+		return;
+	}
 	if (seg[0] >= '1' && seg[0] <= '5' && strlen(seg) == 3)
 		status = atoi(seg);
+	/* A redirect to a 200: a client that followed it would count twice. */
 	n = (size_t)snprintf(resp, sizeof(resp),
-			     "HTTP/1.0 %d X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
-			     status);
+			     "HTTP/1.0 %d X\r\nContent-Length: 2\r\n%sConnection: close\r\n\r\nok",
+			     status, status / 100 == 3 ? "Location: /200\r\n" : "");
 	if (write(c, resp, n) < 0)
 		return;
 }
@@ -164,4 +197,47 @@ void th_httpd_stop(struct th_httpd *h)
 	close(h->stop[1]);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
+}
+
+void th_httpd_closed_url(char *buf, size_t len)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &alen) != 0)
+		abort();
+	close(fd);
+	if (snprintf(buf, len, "http://127.0.0.1:%u", ntohs(a.sin_port)) >= (int)len)
+		abort();
+}
+
+int th_httpd_setup(void **state)
+{
+	struct th_httpd_fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	f->dir = th_mkdtemp();
+	if ((f->httpd = th_httpd_start()) == NULL) {
+		th_rmtree(f->dir);
+		free(f->dir);
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+int th_httpd_teardown(void **state)
+{
+	struct th_httpd_fixture *f = *state;
+
+	th_httpd_stop(f->httpd);
+	th_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
 }

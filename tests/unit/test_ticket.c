@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -20,37 +18,9 @@
 #include "helpers.h"
 #include "httpd.h"
 
-struct fixture {
-	char *dir;
-	struct th_httpd *httpd;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->dir = th_mkdtemp();
-	f->httpd = th_httpd_start();
-	assert_non_null(f->httpd);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	th_httpd_stop(f->httpd);
-	th_rmtree(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
-
 /* bg_ticket_check of ticket with ticket_check.url set to url (closed
  * policy, 1 s timeout), through a freshly loaded configuration. */
-static int check_url(struct fixture *f, const char *url, const char *ticket)
+static int check_url(struct th_httpd_fixture *f, const char *url, const char *ticket)
 {
 	char extra[1024], *path;
 	struct bg_config *cfg;
@@ -69,7 +39,7 @@ static int check_url(struct fixture *f, const char *url, const char *ticket)
 }
 
 /* The same with the URL on the loopback server: base + path. */
-static int check(struct fixture *f, const char *path, const char *ticket)
+static int check(struct th_httpd_fixture *f, const char *path, const char *ticket)
 {
 	char url[512];
 
@@ -79,7 +49,7 @@ static int check(struct fixture *f, const char *path, const char *ticket)
 }
 
 /* The request line ("GET /... HTTP/1.x") of the last request, in buf. */
-static const char *request_line(struct fixture *f, char *buf, size_t len)
+static const char *request_line(struct th_httpd_fixture *f, char *buf, size_t len)
 {
 	char *eol;
 
@@ -105,7 +75,7 @@ static void test_ticket_status_decides_the_result(void **state)
 		{ "/api/{ticket}/401", BG_EIO },
 		{ "/api/{ticket}/503", BG_EIO },
 	};
-	struct fixture *f = *state;
+	struct th_httpd_fixture *f = *state;
 	size_t i, before;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -119,7 +89,7 @@ static void test_ticket_status_decides_the_result(void **state)
 
 static void test_ticket_no_answer_times_out(void **state)
 {
-	struct fixture *f = *state;
+	struct th_httpd_fixture *f = *state;
 	time_t start = time(NULL);
 	int r = check(f, "/api/{ticket}/hang", "INC-1");
 
@@ -132,27 +102,18 @@ static void test_ticket_no_answer_times_out(void **state)
 
 static void test_ticket_refused_connection_is_an_io_error(void **state)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t alen = sizeof(a);
-	struct fixture *f = *state;
-	char url[128];
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct th_httpd_fixture *f = *state;
+	char base[64], url[128];
 
-	/* A port just bound and released: nothing listens there. */
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
-	close(fd);
-	assert_true(snprintf(url, sizeof(url), "http://127.0.0.1:%u/t/{ticket}",
-			     ntohs(a.sin_port)) < (int)sizeof(url));
+	th_httpd_closed_url(base, sizeof(base));
+	assert_true(snprintf(url, sizeof(url), "%s/t/{ticket}", base) < (int)sizeof(url));
 	assert_int_equal(check_url(f, url, "INC-1"), BG_EIO);
 	assert_int_equal(th_httpd_count(f->httpd), 0);
 }
 
 static void test_ticket_id_is_one_escaped_path_segment(void **state)
 {
-	struct fixture *f = *state;
+	struct th_httpd_fixture *f = *state;
 	char buf[8192];
 
 	/* Unescaped, '/' would add a segment, '?' start a query, '#' end
@@ -169,7 +130,7 @@ static void test_ticket_id_is_one_escaped_path_segment(void **state)
 static void test_ticket_dot_segments_do_not_exist(void **state)
 {
 	static const char *const ids[] = { "", ".", ".." };
-	struct fixture *f = *state;
+	struct th_httpd_fixture *f = *state;
 	size_t i;
 
 	/* Sent, "/api/tickets/.." would become "/api/", whose 200 would
@@ -184,7 +145,7 @@ static void test_ticket_dot_segments_do_not_exist(void **state)
 
 static void test_ticket_every_placeholder_is_replaced(void **state)
 {
-	struct fixture *f = *state;
+	struct th_httpd_fixture *f = *state;
 	char buf[8192];
 
 	assert_int_equal(check(f, "/a/{ticket}/b/{ticket}/200?id={ticket}&x={ticket}",
@@ -203,7 +164,7 @@ static void test_ticket_id_as_last_segment_gets_its_status(void **state)
 		{ "404", BG_EAUTH }, { "500", BG_EIO }, { "204", BG_OK },
 		{ "200", BG_OK }, { "hang", BG_ETIMEOUT },
 	};
-	struct fixture *f = *state;
+	struct th_httpd_fixture *f = *state;
 	char buf[8192], want[64];
 	size_t i;
 
@@ -219,13 +180,13 @@ static void test_ticket_id_as_last_segment_gets_its_status(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ticket_status_decides_the_result, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ticket_no_answer_times_out, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ticket_refused_connection_is_an_io_error, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ticket_id_is_one_escaped_path_segment, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ticket_dot_segments_do_not_exist, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ticket_every_placeholder_is_replaced, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ticket_id_as_last_segment_gets_its_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ticket_status_decides_the_result, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test_setup_teardown(test_ticket_no_answer_times_out, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test_setup_teardown(test_ticket_refused_connection_is_an_io_error, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test_setup_teardown(test_ticket_id_is_one_escaped_path_segment, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test_setup_teardown(test_ticket_dot_segments_do_not_exist, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test_setup_teardown(test_ticket_every_placeholder_is_replaced, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test_setup_teardown(test_ticket_id_as_last_segment_gets_its_status, th_httpd_setup, th_httpd_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
