@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "breakglass/base/buf.h"
+#include "breakglass/evidence/keyfile.h"
 #include "breakglass/evidence/keys.h"
 #include "breakglass/audit/notify.h"
 #include "commands.h"
@@ -27,7 +28,7 @@ static int make_pair(enum bg_key_type type, const char *secret, const char *publ
 	*out = NULL;
 	errno = 0;
 	if ((r = bg_keys_generate(type, out)) == BG_OK &&
-	    (r = bg_keys_save(*out, secret, public, (gid_t)-1)) == BG_OK)
+	    (r = bg_keyfile_save(*out, secret, public, (gid_t)-1)) == BG_OK)
 		return 0;
 	if (r == BG_EUNSAFE)
 		fprintf(stderr, "breakglassctl: %s already exists: a secret key is never "

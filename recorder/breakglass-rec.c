@@ -22,6 +22,7 @@
 
 #include "breakglass/config/conf.h"
 #include "breakglass/evidence/grant.h"
+#include "breakglass/evidence/keyfile.h"
 #include "breakglass/evidence/keys.h"
 #include "breakglass/base/log.h"
 #include "breakglass/base/text.h"
@@ -122,7 +123,7 @@ static int read_grant_and_keys(void *ctx)
 				bg_strerror(x->rc));
 		return x->rc;
 	}
-	if ((x->rc = bg_keys_load_pair(r->cfg->paths.host_key, BG_KEY_HOST, r->priv.rec_uid,
+	if ((x->rc = bg_keyfile_load_pair(r->cfg->paths.host_key, BG_KEY_HOST, r->priv.rec_uid,
 				       &r->host)) != BG_OK) {
 		(void)!snprintf(x->why, sizeof(x->why), "the host signing key is unusable (%s)",
 				bg_strerror(x->rc));
@@ -133,7 +134,7 @@ static int read_grant_and_keys(void *ctx)
 		return x->rc = BG_ECONFIG;
 	}
 	for (i = 0; i < a->n; i++) {
-		x->rc = bg_keys_load_public(a->v[i], BG_KEY_AUDITOR, r->priv.rec_uid,
+		x->rc = bg_keyfile_load_public(a->v[i], BG_KEY_AUDITOR, r->priv.rec_uid,
 					    &r->auditors[i]);
 		if (x->rc != BG_OK) {
 			(void)!snprintf(x->why, sizeof(x->why), "an auditor key is unusable (%s)",

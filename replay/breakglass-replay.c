@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "breakglass/base/error.h"
+#include "breakglass/evidence/keyfile.h"
 #include "breakglass/base/log.h"
 #include "breakglass/base/text.h"
 #include "commands.h"
@@ -47,14 +48,14 @@ static int load_keys(const char *key, const char *host, struct replay_keys *k)
 	int r;
 
 	if (key != NULL &&
-	    (r = bg_keys_load_pair(key, BG_KEY_AUDITOR, geteuid(), &k->auditor)) != BG_OK) {
+	    (r = bg_keyfile_load_pair(key, BG_KEY_AUDITOR, geteuid(), &k->auditor)) != BG_OK) {
 		replay_quote(key, q, sizeof(q));
 		fprintf(stderr, "breakglass-replay: %s: cannot use this auditor secret key: %s\n",
 			q, bg_strerror(r));
 		return REPLAY_ERROR;
 	}
 	if (host != NULL &&
-	    (r = bg_keys_load_public(host, BG_KEY_HOST, geteuid(), &k->host)) != BG_OK) {
+	    (r = bg_keyfile_load_public(host, BG_KEY_HOST, geteuid(), &k->host)) != BG_OK) {
 		replay_quote(host, q, sizeof(q));
 		fprintf(stderr, "breakglass-replay: %s: cannot use this host public key: %s\n",
 			q, bg_strerror(r));
