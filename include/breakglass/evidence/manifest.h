@@ -9,8 +9,7 @@
 
 #include "breakglass/base/error.h"
 #include "breakglass/evidence/keys.h"
-
-#define BG_HASH_LEN 32
+#include "breakglass/evidence/recformat.h"
 
 /* A closed segment: its number, end hash and file size. */
 struct bg_segment_info {
