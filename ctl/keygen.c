@@ -13,6 +13,7 @@
 #include "breakglass/evidence/keyfile.h"
 #include "breakglass/evidence/keys.h"
 #include "breakglass/audit/notify.h"
+#include "adminaudit.h"
 #include "commands.h"
 
 /* The account the recorder runs as, and so the one that signs: the

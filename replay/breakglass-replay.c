@@ -11,8 +11,8 @@
 #include "breakglass/base/error.h"
 #include "breakglass/evidence/keyfile.h"
 #include "breakglass/base/log.h"
-#include "breakglass/base/text.h"
 #include "commands.h"
+#include "quote.h"
 
 static void usage(FILE *fp)
 {
@@ -34,11 +34,6 @@ static void usage(FILE *fp)
 	      "  -V, --version        print the version\n"
 	      "\n"
 	      "exit status: 0 complete, 3 truncated, 4 tampered, 1 error\n", fp);
-}
-
-void replay_quote(const char *path, char *out, size_t outlen)
-{
-	bg_text_quote(path, 1024, out, outlen);
 }
 
 /* Load the keys named on the command line; complain and fail otherwise. */
