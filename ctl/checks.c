@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "breakglass/audit/audit.h"
+#include "breakglass/audit/auditverify.h"
 #include "breakglass/base/log.h"
 #include "breakglass/config/conf.h"
 #include "commands.h"
@@ -41,7 +41,7 @@ int cmd_audit_verify(const struct bg_config *cfg, const char *file)
 	char why[256];
 	int r;
 
-	r = bg_audit_verify(path, &lines, &bad, why, sizeof(why));
+	r = bg_auditverify_run(path, &lines, &bad, why, sizeof(why));
 	if (r == BG_OK) {
 		printf("%s: %zu event%s, hash chain intact\n", path, lines,
 		       lines == 1 ? "" : "s");

@@ -1,4 +1,4 @@
-/* Tests for the hash-chained audit log (lib/audit.c): the lines written,
+/* Tests for the hash-chained audit log (lib/audit/audit.c): the lines written,
  * escaping, syslog and size limits; tampering is in test_audit_tamper.c,
  * the file and concurrent writers in test_audit_file.c. */
 #include "config.h"
@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "breakglass/audit/audit.h"
+#include "breakglass/audit/auditverify.h"
 #include "fake_syslog.h"
 #include "helpers.h"
 #include "test_audit.h"
@@ -134,7 +135,7 @@ void expect(const char *label, const char *path, size_t want,
 {
 	size_t lines = 99, bad = 99;
 	char why[128];
-	int r = bg_audit_verify(path, &lines, &bad, why, sizeof(why));
+	int r = bg_auditverify_run(path, &lines, &bad, why, sizeof(why));
 
 	if (r != (want ? BG_EINTEGRITY : BG_OK) || bad != want ||
 	    lines != (want ? want - 1 : want_lines) ||

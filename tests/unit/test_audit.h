@@ -1,5 +1,5 @@
 /* What the three files of test_audit share: the fixture, a log read
- * back by lines, and the checks of lib/audit.c's verifier. */
+ * back by lines, and the checks of the verifier (lib/audit/auditverify.c). */
 #ifndef BREAKGLASS_TESTS_TEST_AUDIT_H
 #define BREAKGLASS_TESTS_TEST_AUDIT_H
 

@@ -1,6 +1,6 @@
-/* Tests of audit-verify's matrix (lib/audit.c): every line edited,
- * deleted, swapped or duplicated, cut or extended tails, crafted lines,
- * and appends that refuse a log whose tail is not an event line. */
+/* Tests of audit-verify's matrix (lib/audit/auditverify.c): every line
+ * edited, deleted, swapped or duplicated, cut or extended tails, crafted
+ * lines, and appends that refuse a log whose tail is not an event line. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "breakglass/audit/audit.h"
+#include "breakglass/audit/auditverify.h"
 #include "fake_syslog.h"
 #include "helpers.h"
 #include "test_audit.h"
@@ -189,7 +190,7 @@ void test_audit_verify_empty_missing_and_long(void **state)
 
 	free(th_write_str(f->dir, "t.jsonl", ""));
 	expect("empty", f->tmp, 0, 0, "");
-	assert_int_equal(bg_audit_verify(f->log, &lines, &bad, why, sizeof(why)), BG_ENOENT);
+	assert_int_equal(bg_auditverify_run(f->log, &lines, &bad, why, sizeof(why)), BG_ENOENT);
 	assert_int_equal(lines + bad, 0);
 	assert_non_null(big);
 	memset(big, 'x', n);
