@@ -19,6 +19,7 @@
 
 #include "breakglass/evidence/keyfile.h"
 #include "breakglass/evidence/manifest.h"
+#include "breakglass/evidence/manifestread.h"
 #include "breakglass/evidence/transcript.h"
 #include "helpers.h"
 #include "test_transcript.h"
@@ -260,7 +261,7 @@ static void rewrite_manifest(struct tfix *f, const char *dir, void (*edit)(struc
 {
 	struct bg_manifest *m;
 
-	assert_int_equal(bg_manifest_read(dir, &f->host_pub, &m, NULL, 0), BG_OK);
+	assert_int_equal(bg_manifestread_load(dir, &f->host_pub, &m, NULL, 0), BG_OK);
 	edit(m);
 	assert_int_equal(bg_manifest_write(dir, m, f->host), BG_OK);
 	bg_manifest_free(m);

@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "breakglass/evidence/manifest.h"
+#include "breakglass/evidence/manifestread.h"
 #include "helpers.h"
 #include "test_manifest.h"
 
@@ -90,7 +91,7 @@ static void assert_refused(struct fixture *f, const struct bg_pubkey *host, cons
 {
 	struct bg_manifest *got = (struct bg_manifest *)1;
 
-	assert_int_equal(bg_manifest_read(f->dir, host, &got, f->why, sizeof(f->why)),
+	assert_int_equal(bg_manifestread_load(f->dir, host, &got, f->why, sizeof(f->why)),
 			 BG_EINTEGRITY);
 	assert_null(got);
 	if (why != NULL && strstr(f->why, why) == NULL)
@@ -116,13 +117,13 @@ static void test_manifest_round_trip(void **state)
 		assert_int_equal(bg_manifest_write(f->dir, &f->m, f->host), BG_OK);
 		assert_int_equal(stat(path, &st), 0);
 		assert_int_equal(st.st_mode & 07777, 0640);
-		assert_int_equal(bg_manifest_read(f->dir, &f->host->pub, &got, f->why,
+		assert_int_equal(bg_manifestread_load(f->dir, &f->host->pub, &got, f->why,
 						  sizeof(f->why)), BG_OK);
 		assert_string_equal(f->why, "");
 		assert_same(&f->m, got);
 		bg_manifest_free(got);
 		/* Without a trusted key: the key it carries. */
-		assert_int_equal(bg_manifest_read(f->dir, NULL, &got, NULL, 0), BG_OK);
+		assert_int_equal(bg_manifestread_load(f->dir, NULL, &got, NULL, 0), BG_OK);
 		assert_same(&f->m, got);
 		bg_manifest_free(got);
 	}
@@ -260,11 +261,11 @@ static void test_manifest_missing_is_enoent(void **state)
 	struct fixture *f = *state;
 	struct bg_manifest *got;
 
-	assert_int_equal(bg_manifest_read(f->dir, &f->host->pub, &got, f->why, sizeof(f->why)),
+	assert_int_equal(bg_manifestread_load(f->dir, &f->host->pub, &got, f->why, sizeof(f->why)),
 			 BG_ENOENT);
 	assert_null(got);
 	assert_string_equal(f->why, "no manifest.json");
-	assert_int_equal(bg_manifest_read(f->dir, NULL, &got, NULL, 0), BG_ENOENT);
+	assert_int_equal(bg_manifestread_load(f->dir, NULL, &got, NULL, 0), BG_ENOENT);
 }
 
 static void test_manifest_write_refuses_what_it_would_not_read(void **state)

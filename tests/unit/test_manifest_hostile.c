@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "breakglass/evidence/manifest.h"
+#include "breakglass/evidence/manifestread.h"
 #include "helpers.h"
 #include "test_manifest.h"
 
@@ -152,7 +153,7 @@ void test_manifest_hostile_files(void **state)
 			memcpy(text + n - 2, "\"}", 2);
 		}
 		put_file(f, text, n);
-		r = bg_manifest_read(f->dir, h->how >= OURS_TRUST_NONE ? NULL : &f->host->pub,
+		r = bg_manifestread_load(f->dir, h->how >= OURS_TRUST_NONE ? NULL : &f->host->pub,
 				     &got, f->why, sizeof(f->why));
 		if (r != (h->why == NULL ? BG_OK : BG_EINTEGRITY) ||
 		    (h->why != NULL && strstr(f->why, h->why) == NULL))
