@@ -8,6 +8,7 @@
 #include "breakglass/audit/auditverify.h"
 #include "breakglass/base/log.h"
 #include "breakglass/config/conf.h"
+#include "breakglass/config/confprint.h"
 #include "commands.h"
 
 /* Exit 0 and the effective config on stdout, or 1 with every error. */
@@ -20,7 +21,7 @@ int cmd_check_config(const char *path)
 	r = bg_config_load(path, geteuid(), &cfg, &diags);
 	bg_config_diags_print(&diags, stderr);
 	if (r == BG_OK)
-		r = bg_config_print(cfg, stdout);
+		r = bg_confprint_config(cfg, stdout);
 	else if (r == BG_ECONFIG)
 		fprintf(stderr, "%s: %zu error%s\n", diags.file, diags.errors,
 			diags.errors == 1 ? "" : "s");

@@ -1,5 +1,5 @@
-/* breakglass.json: defaults, strict validation with every error located,
- * and the effective configuration printed back (see breakglass.json(5)). */
+/* breakglass.json: defaults, and strict validation with every error
+ * located (see breakglass.json(5)); printing it back is confprint.h. */
 #ifndef BREAKGLASS_CONF_H
 #define BREAKGLASS_CONF_H
 
@@ -98,9 +98,6 @@ void bg_config_free(struct bg_config *cfg);
  * may also belong to that account. */
 BG_WUR int bg_config_check_file(const char *path, uid_t trusted,
 				bool service_file, struct bg_safefile_why *why);
-
-/* The effective configuration as JSON, secrets in URLs redacted. */
-BG_WUR int bg_config_print(const struct bg_config *cfg, FILE *fp);
 
 /* "FILE:LINE:COL: error: KEY: MESSAGE", one line each. */
 void bg_config_diags_print(const struct bg_config_diags *d, FILE *fp);

@@ -22,6 +22,9 @@ enum bg_confkind {
 	BG_CK_NAMELIST, /* user names or %group names */
 };
 
+/* A dotted key path, array indexes included. */
+#define BG_CONF_KEYPATH_MAX 1024
+
 #define BG_CF_OPTIONAL 1u       /* "" is allowed and means "off" */
 #define BG_CF_REDACT_PATH 2u    /* printed without path or query */
 
@@ -36,6 +39,11 @@ struct bg_conffield {
 	const char *const *words;
 	unsigned flags;
 };
+
+/* Where the value of field f lives in cfg, as a type. */
+#define BG_CONFFIELD_AT(cfg, f, type) ((type *)(void *)((char *)(cfg) + (f)->off))
+#define BG_CONFFIELD_AT_C(cfg, f, type) \
+	((const type *)(const void *)((const char *)(cfg) + (f)->off))
 
 extern const struct bg_conffield bg_confschema[];
 extern const size_t bg_confschema_len;
@@ -56,9 +64,6 @@ BG_WUR int bg_confschema_parse(const struct bg_conffield *f, json_t *v,
 			       bg_confschema_report *report, void *ctx);
 /* Free what f owns in cfg. */
 void bg_confschema_clear(const struct bg_conffield *f, struct bg_config *cfg);
-/* The value of f as JSON, for printing (URLs redacted); NULL on ENOMEM. */
-json_t *bg_confschema_to_json(const struct bg_conffield *f,
-			      const struct bg_config *cfg);
 /* What a JSON value is, in words ("string", "integer", ...). */
 const char *bg_confschema_type_name(const json_t *v);
 
