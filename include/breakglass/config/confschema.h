@@ -1,13 +1,64 @@
-/* The table of configuration keys: kind, range, default and storage of
- * each, and the checks that turn a JSON value into a bg_config field. */
+/* The configuration's keys: struct bg_config that holds them, the table
+ * of their kind, range, default and place in it, and the checks that
+ * turn a JSON value into a bg_config field. */
 #ifndef BREAKGLASS_CONFSCHEMA_H
 #define BREAKGLASS_CONFSCHEMA_H
 
+#include <regex.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
 
-#include "breakglass/config/conf.h"
+#include "breakglass/base/error.h"
+
+enum bg_fail_policy { BG_FAIL_CLOSED = 0, BG_FAIL_OPEN = 1 };
+enum bg_rec_input {
+	BG_INPUT_REDACT_NO_ECHO = 0,    /* "redact-when-no-echo" */
+	BG_INPUT_RECORD = 1,            /* "record" */
+	BG_INPUT_REDACT = 2,            /* "redact": lengths only */
+};
+enum bg_disk_full { BG_DISK_FULL_TERMINATE = 0, BG_DISK_FULL_CONTINUE = 1 };
+enum bg_storage_type { BG_STORAGE_FILE = 0, BG_STORAGE_S3 = 1, BG_STORAGE_HTTP = 2 };
+
+struct bg_strlist {
+	char **v;
+	size_t n;
+};
+
+struct bg_config {
+	char *source;           /* the file it was read from */
+	struct {
+		char *users_dir, *state_dir, *run_dir, *spool_dir;
+		char *audit_log, *host_key;
+		struct bg_strlist auditor_keys;
+	} paths;
+	struct {
+		char *ticket_pattern;
+		regex_t ticket_re;      /* compiled ticket_pattern */
+		long justification_min, justification_max;
+		struct { long digits, period_seconds, window; } totp;
+		struct { long max_failures, window_seconds, lock_seconds; } lockout;
+		struct { bool required; struct bg_strlist approvers; } approval;
+		struct { char *url; long timeout_seconds; int fail_policy; } ticket_check;
+		struct {
+			char *ticket, *justification, *code;
+			char *approver, *approver_code;
+		} prompts;
+	} auth;
+	struct { long default_minutes, max_minutes; } grant;
+	struct {
+		int input;
+		long flush_ms, segment_seconds, segment_bytes;
+		int on_disk_full;
+	} recorder;
+	struct {
+		int type;
+		char *endpoint, *bucket, *region, *prefix;
+		char *credentials_file, *directory;
+	} storage;
+	struct { char *webhook_url; long timeout_seconds; } notify;
+};
 
 enum bg_confkind {
 	BG_CK_OBJECT,   /* a section; its members have their own entries */
