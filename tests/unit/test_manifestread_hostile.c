@@ -1,5 +1,6 @@
-/* Tests for the signed session manifest (lib/manifest.c) against
- * hand-made hostile files, one table row each. */
+/* Tests for reading the signed session manifest
+ * (lib/evidence/manifestread.c) against hand-made hostile files, one table
+ * row each. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 #include "breakglass/evidence/manifestread.h"
 #include "helpers.h"
 #include "test_manifest.h"
+#include "test_manifestread.h"
 
 /* Hostile files: a text with $S the session, $I/$P our key id and public
  * key, $J/$Q the other key's, $H a hash; signed (or not) as the row says,
@@ -128,7 +130,7 @@ static size_t expand(const struct fixture *f, const char *tmpl, char *out, size_
 	return n;
 }
 
-void test_manifest_hostile_files(void **state)
+void test_manifestread_hostile_files(void **state)
 {
 	struct fixture *f = *state;
 	unsigned char msg[4096], sig[crypto_sign_BYTES];
