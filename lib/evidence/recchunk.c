@@ -35,7 +35,7 @@ const unsigned char *bg_recchunk_pack(ZSTD_CCtx *c, unsigned char *batch, size_t
 	if (n < TINY_BATCH)
 		return batch;
 	/* The parameters stick: compress2 only starts a new frame. */
-	z = ZSTD_compress2(c, zbuf + 1, ZSTD_COMPRESSBOUND(BG_BATCH_MAX - 1), batch + 1, n);
+	z = ZSTD_compress2(c, zbuf + 1, ZSTD_COMPRESSBOUND(n), batch + 1, n);
 	/* A failed or useless compression still leaves a valid raw chunk. */
 	if (ZSTD_isError(z) || z >= n)
 		return batch;
