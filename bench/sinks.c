@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "breakglass/evidence/recchunk.h"
 #include "breakglass/evidence/recformat.h"
 #include "sinks.h"
 
@@ -74,7 +75,7 @@ static int z_open(struct bench_run *r)
 
 	r->zcap = ZSTD_compressBound(r->o->batch + BENCH_EV_MAX);
 	if ((r->cctx = ZSTD_createCCtx()) == NULL ||
-	    bg_recwriter_zstd_setup(r->cctx, r->o->level) != BG_OK ||
+	    bg_recchunk_zstd_setup(r->cctx, r->o->level) != BG_OK ||
 	    (r->batch = malloc(r->o->batch + BENCH_EV_MAX)) == NULL ||
 	    (r->zbuf = malloc(r->zcap)) == NULL ||
 	    (r->ct = malloc(r->zcap + crypto_secretstream_xchacha20poly1305_ABYTES)) == NULL)

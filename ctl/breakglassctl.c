@@ -7,11 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "breakglass/audit/actor.h"
-#include "breakglass/audit/audit.h"
-#include "breakglass/config/conf.h"
 #include "breakglass/base/log.h"
-#include "breakglass/audit/notify.h"
+#include "breakglass/config/conf.h"
 #include "commands.h"
 
 static void usage(FILE *fp)
@@ -34,73 +31,6 @@ static void usage(FILE *fp)
 		"  -h, --help          this help\n"
 		"  -V, --version       print the version\n",
 		bg_config_default_path());
-}
-
-/* Administrative changes are evidence too: a change that could not be
- * audited is reported as a failure (exit 1), though it was made. */
-int ctl_audit_admin(const struct bg_config *cfg, const char *event, const char *user,
-		    const char *label)
-{
-	struct bg_actor actor;
-	/* An event only reads the strings of its request. */
-	struct bg_audit_event ev = {
-		.event = event, .result = "success", .service = (char *)"breakglassctl",
-		.user = (char *)user, .uid = -1, .actor = &actor,
-	};
-	int r;
-
-	bg_actor_get(BG_ACTOR_LOGINUID, &actor);
-	if ((r = bg_notify_audit(cfg, &ev)) == BG_OK)
-		return 0;
-	fprintf(stderr, "breakglassctl: %s%s%s was done but NOT audited: %s: %s\n",
-		label != NULL ? label : event, user != NULL ? " " : "", user != NULL ? user : "",
-		cfg->paths.audit_log, bg_strerror(r));
-	return 1;
-}
-
-/* Exit 0 and the effective config on stdout, or 1 with every error. */
-static int cmd_check_config(const char *path)
-{
-	struct bg_config_diags diags;
-	struct bg_config *cfg;
-	int r;
-
-	r = bg_config_load(path, geteuid(), &cfg, &diags);
-	bg_config_diags_print(&diags, stderr);
-	if (r == BG_OK)
-		r = bg_config_print(cfg, stdout);
-	else if (r == BG_ECONFIG)
-		fprintf(stderr, "%s: %zu error%s\n", diags.file, diags.errors,
-			diags.errors == 1 ? "" : "s");
-	else
-		bg_error("%s: %s", path, bg_strerror(r));
-	bg_config_diags_free(&diags);
-	bg_config_free(cfg);
-	if (r == BG_OK && fflush(stdout) != 0)
-		r = BG_EIO;
-	return r == BG_OK ? 0 : 1;
-}
-
-/* Exit 0 when the chain holds, 4 at the first bad line. */
-static int cmd_audit_verify(const struct bg_config *cfg, const char *file)
-{
-	const char *path = file != NULL ? file : cfg->paths.audit_log;
-	size_t lines = 0, bad = 0;
-	char why[256];
-	int r;
-
-	r = bg_audit_verify(path, &lines, &bad, why, sizeof(why));
-	if (r == BG_OK) {
-		printf("%s: %zu event%s, hash chain intact\n", path, lines,
-		       lines == 1 ? "" : "s");
-		return 0;
-	}
-	if (r == BG_EINTEGRITY) {
-		printf("%s:%zu: broken: %s\n", path, bad, why);
-		return 4;
-	}
-	fprintf(stderr, "breakglassctl: %s: %s\n", path, bg_strerror(r));
-	return 1;
 }
 
 /* The configuration for a command other than check-config. */

@@ -15,12 +15,11 @@ int cmd_unlock(const struct bg_config *cfg, const char *user);
 int cmd_keygen_auditor(const char *prefix);
 /* paths.host_key and paths.host_key + ".pub". */
 int cmd_keygen_host(const struct bg_config *cfg);
-
-/* Audit an administrative change already made: event, on user (or NULL),
- * with who made it.  A change that could not be audited is said on
- * stderr ("LABEL USER was done but NOT audited"; LABEL defaults to the
- * event) and gives 1, else 0. */
-int ctl_audit_admin(const struct bg_config *cfg, const char *event, const char *user,
-		    const char *label);
+/* The configuration at path checked: 0 and the effective configuration
+ * on stdout, or 1 with every error on stderr. */
+int cmd_check_config(const char *path);
+/* The audit log's hash chain (file, or the configured log): 0 when it
+ * holds, 4 at the first bad line, 1 when it cannot be read. */
+int cmd_audit_verify(const struct bg_config *cfg, const char *file);
 
 #endif

@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include "breakglass/base/buf.h"
+#include "breakglass/evidence/keyfile.h"
 #include "breakglass/evidence/keys.h"
 #include "breakglass/audit/notify.h"
+#include "adminaudit.h"
 #include "commands.h"
 
 /* The account the recorder runs as, and so the one that signs: the
@@ -27,7 +29,7 @@ static int make_pair(enum bg_key_type type, const char *secret, const char *publ
 	*out = NULL;
 	errno = 0;
 	if ((r = bg_keys_generate(type, out)) == BG_OK &&
-	    (r = bg_keys_save(*out, secret, public, (gid_t)-1)) == BG_OK)
+	    (r = bg_keyfile_save(*out, secret, public, (gid_t)-1)) == BG_OK)
 		return 0;
 	if (r == BG_EUNSAFE)
 		fprintf(stderr, "breakglassctl: %s already exists: a secret key is never "

@@ -14,6 +14,7 @@
 #include "breakglass/base/text.h"
 #include "breakglass/login/totp.h"
 #include "breakglass/login/userdb.h"
+#include "adminaudit.h"
 #include "commands.h"
 
 #define ISSUER "breakglass"

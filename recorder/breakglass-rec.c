@@ -22,6 +22,7 @@
 
 #include "breakglass/config/conf.h"
 #include "breakglass/evidence/grant.h"
+#include "breakglass/evidence/keyfile.h"
 #include "breakglass/evidence/keys.h"
 #include "breakglass/base/log.h"
 #include "breakglass/base/text.h"

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "breakglass/base/buf.h"
+#include "breakglass/evidence/keyfile.h"
 #include "priv.h"
 
 /* The effective ids are exactly (uid, gid), the real and saved ones as
@@ -113,8 +114,8 @@ static int read_grant_keys(const struct priv *p, struct priv_req *q)
 	/* The grant is root's word: only a root-owned file counts. */
 	if ((rc = bg_grant_read(a->cfg->paths.run_dir, a->session, 0, &a->grant)) != BG_OK)
 		return unusable(a, rc, "no valid grant for this session");
-	if ((rc = bg_keys_load_pair(a->cfg->paths.host_key, BG_KEY_HOST, p->rec_uid,
-				    &a->host)) != BG_OK)
+	if ((rc = bg_keyfile_load_pair(a->cfg->paths.host_key, BG_KEY_HOST, p->rec_uid,
+				       &a->host)) != BG_OK)
 		return unusable(a, rc, "the host signing key is unusable");
 	if (aud->n == 0) {
 		(void)!bg_snprintf(a->why, sizeof(a->why), "no auditor key is configured");
@@ -125,8 +126,8 @@ static int read_grant_keys(const struct priv *p, struct priv_req *q)
 		return BG_ENOMEM;
 	}
 	for (i = 0; i < aud->n; i++)
-		if ((rc = bg_keys_load_public(aud->v[i], BG_KEY_AUDITOR, p->rec_uid,
-					      &a->auditors[i])) != BG_OK)
+		if ((rc = bg_keyfile_load_public(aud->v[i], BG_KEY_AUDITOR, p->rec_uid,
+						 &a->auditors[i])) != BG_OK)
 			return unusable(a, rc, "an auditor key is unusable");
 	a->n_auditors = aud->n;
 	return BG_OK;

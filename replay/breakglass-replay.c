@@ -9,9 +9,10 @@
 #include <unistd.h>
 
 #include "breakglass/base/error.h"
+#include "breakglass/evidence/keyfile.h"
 #include "breakglass/base/log.h"
-#include "breakglass/base/text.h"
 #include "commands.h"
+#include "quote.h"
 
 static void usage(FILE *fp)
 {
@@ -35,11 +36,6 @@ static void usage(FILE *fp)
 	      "exit status: 0 complete, 3 truncated, 4 tampered, 1 error\n", fp);
 }
 
-void replay_quote(const char *path, char *out, size_t outlen)
-{
-	bg_text_quote(path, 1024, out, outlen);
-}
-
 /* Load the keys named on the command line; complain and fail otherwise. */
 static int load_keys(const char *key, const char *host, struct replay_keys *k)
 {
@@ -47,14 +43,14 @@ static int load_keys(const char *key, const char *host, struct replay_keys *k)
 	int r;
 
 	if (key != NULL &&
-	    (r = bg_keys_load_pair(key, BG_KEY_AUDITOR, geteuid(), &k->auditor)) != BG_OK) {
+	    (r = bg_keyfile_load_pair(key, BG_KEY_AUDITOR, geteuid(), &k->auditor)) != BG_OK) {
 		replay_quote(key, q, sizeof(q));
 		fprintf(stderr, "breakglass-replay: %s: cannot use this auditor secret key: %s\n",
 			q, bg_strerror(r));
 		return REPLAY_ERROR;
 	}
 	if (host != NULL &&
-	    (r = bg_keys_load_public(host, BG_KEY_HOST, geteuid(), &k->host)) != BG_OK) {
+	    (r = bg_keyfile_load_public(host, BG_KEY_HOST, geteuid(), &k->host)) != BG_OK) {
 		replay_quote(host, q, sizeof(q));
 		fprintf(stderr, "breakglass-replay: %s: cannot use this host public key: %s\n",
 			q, bg_strerror(r));

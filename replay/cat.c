@@ -14,6 +14,7 @@
 #include "breakglass/evidence/recformat.h"
 #include "breakglass/evidence/transcript.h"
 #include "commands.h"
+#include "quote.h"
 
 static const char *const type_names[] = {
 	[BG_EV_OUT] = "out", [BG_EV_IN] = "in", [BG_EV_IN_REDACTED] = "in_redacted",

@@ -26,9 +26,6 @@ enum cat_mode {
 	CAT_JSON,                       /* every event as a JSON line */
 };
 
-/* A session path made safe to print: control bytes escaped, cut short. */
-void replay_quote(const char *path, char *out, size_t outlen);
-
 /* Each returns the program's exit status. */
 int cmd_verify(const struct replay_keys *k, char *const *sessions, size_t n);
 int cmd_cat(const struct replay_keys *k, const char *session, enum cat_mode mode);

@@ -6,6 +6,7 @@
 
 #include "breakglass/evidence/transcript.h"
 #include "commands.h"
+#include "quote.h"
 
 static const char *word(enum bg_verdict v)
 {

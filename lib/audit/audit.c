@@ -1,10 +1,10 @@
-/* The hash-chained audit log: appending one event line, and checking a log. */
+/* The hash-chained audit log: appending one event line (verifying a log
+ * is auditverify.c). */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -16,67 +16,14 @@
 #include <sodium.h>
 
 #include "breakglass/audit/audit.h"
+#include "breakglass/audit/auditlog.h"
 #include "breakglass/base/log.h"
 
-#define HASH_LEN 32
-#define HEX_LEN (2 * HASH_LEN)
-#define HASH_KEY ",\"hash\":\""
-#define HASH_KEY_LEN (sizeof(HASH_KEY) - 1)
-/* `,"hash":"` + 64 hex + `"}` ends every line. */
-#define SUFFIX_LEN (HASH_KEY_LEN + HEX_LEN + 2)
 /* How far back append looks for the last line; a line we write, with its
  * newline, stays below it so that the next append can always find it. */
 #define TAIL_MAX (64 * 1024)
 #define TAIL_CHUNK 4096
-/* Verify accepts longer lines than append writes, up to this. */
-#define VERIFY_LINE_MAX (1024 * 1024)
 #define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII)
-
-static const char zero_hash[HEX_LEN + 1] =
-	"0000000000000000000000000000000000000000000000000000000000000000";
-
-static const char *hash_hex(const void *p, size_t n, char hex[HEX_LEN + 1])
-{
-	unsigned char h[HASH_LEN];
-
-	crypto_generichash(h, sizeof(h), p, n, NULL, 0);
-	return sodium_bin2hex(hex, HEX_LEN + 1, h, sizeof(h));
-}
-
-static bool is_hash_hex(const char *s)
-{
-	return s != NULL && strlen(s) == HEX_LEN &&
-	       strspn(s, "0123456789abcdef") == HEX_LEN;
-}
-
-/* Check one line (no newline): a JSON object ending in its own hash, with
- * a "prev".  Fills hash and prev (hex) or returns why it is not an event. */
-static const char *check_line(const char *p, size_t n, char hash[HEX_LEN + 1],
-			      char prev[HEX_LEN + 1])
-{
-	const char *why = NULL, *h, *pv;
-	json_t *o;
-
-	o = json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL);
-	h = json_string_value(json_object_get(o, "hash"));
-	pv = json_string_value(json_object_get(o, "prev"));
-	/* The member parsed and the bytes hashed must be the same "hash". */
-	if (o == NULL || !json_is_object(o))
-		why = "not JSON";
-	else if (n < SUFFIX_LEN || !is_hash_hex(h) ||
-		 memcmp(p + n - SUFFIX_LEN, HASH_KEY, HASH_KEY_LEN) != 0 ||
-		 memcmp(p + n - HEX_LEN - 2, h, HEX_LEN) != 0 ||
-		 memcmp(p + n - 2, "\"}", 2) != 0)
-		why = "no hash";
-	else if (!is_hash_hex(pv))
-		why = "no prev";
-	else if (strcmp(hash_hex(p, n - SUFFIX_LEN, hash), h) != 0)
-		why = "hash mismatch";
-	if (why == NULL)
-		memcpy(prev, pv, HEX_LEN + 1);
-	json_decref(o);
-	return why;
-}
 
 static int put_str(json_t *o, const char *key, const char *val)
 {
@@ -178,7 +125,7 @@ static int build_object(const struct bg_audit_event *ev, const char *prev,
 static int build_line(const struct bg_audit_event *ev, const char *prev,
 		      struct bg_buf *out)
 {
-	char hex[HEX_LEN + 1], *text = NULL;
+	char hex[BG_AUDITLOG_HEX_LEN + 1], *text = NULL;
 	size_t i, n;
 	json_t *o;
 	int r;
@@ -194,32 +141,23 @@ static int build_line(const struct bg_audit_event *ev, const char *prev,
 		r = text[i] == 0x7f ? bg_buf_append(out, "\\u007f", 6) :
 		    bg_buf_append(out, text + i, 1);
 	if (r == BG_OK)
-		r = bg_buf_appendf(out, "%s%s\"}\n", HASH_KEY,
-				   hash_hex(out->data, out->len, hex));
+		r = bg_buf_appendf(out, "%s%s\"}\n", BG_AUDITLOG_HASH_KEY,
+				   bg_auditlog_hash(out->data, out->len, hex));
 	free(text);
 	json_decref(o);
 	return r;
 }
 
-static int lock_fd(int fd, int op)
-{
-	int r;
-
-	while ((r = flock(fd, op)) != 0 && errno == EINTR)
-		;
-	return r == 0 ? BG_OK : BG_EIO;
-}
-
 /* The hash of the file's last line into prev, reading backwards from the
  * end; BG_EINTEGRITY if that line is not one of ours. */
-static int last_hash(int fd, off_t size, char prev[HEX_LEN + 1])
+static int last_hash(int fd, off_t size, char prev[BG_AUDITLOG_HEX_LEN + 1])
 {
-	char *tail, *nl = NULL, hash[HEX_LEN + 1], lprev[HEX_LEN + 1];
+	char *tail, *nl = NULL, hash[BG_AUDITLOG_HEX_LEN + 1], lprev[BG_AUDITLOG_HEX_LEN + 1];
 	size_t have = 0, lim, chunk, start;
 	int r = BG_OK;
 
 	if (size == 0) {
-		memcpy(prev, zero_hash, sizeof(zero_hash));
+		memcpy(prev, BG_AUDITLOG_ZERO_HASH, sizeof(BG_AUDITLOG_ZERO_HASH));
 		return BG_OK;
 	}
 	if ((tail = malloc(TAIL_MAX)) == NULL)
@@ -241,7 +179,7 @@ static int last_hash(int fd, off_t size, char prev[HEX_LEN + 1])
 	start = nl != NULL ? (size_t)(nl + 1 - tail) : TAIL_MAX - have;
 	if (r == BG_OK && ((nl == NULL && (off_t)have < size) ||
 			   tail[TAIL_MAX - 1] != '\n' ||
-			   check_line(tail + start, TAIL_MAX - 1 - start,
+			   bg_auditlog_check(tail + start, TAIL_MAX - 1 - start,
 				      hash, lprev) != NULL))
 		r = BG_EINTEGRITY;
 	if (r == BG_OK)
@@ -289,7 +227,7 @@ static int write_all(int fd, const char *p, size_t n, off_t size)
 int bg_audit_append(const struct bg_config *cfg,
 		    const struct bg_audit_event *ev, struct bg_buf *line)
 {
-	char prev[HEX_LEN + 1];
+	char prev[BG_AUDITLOG_HEX_LEN + 1];
 	struct bg_buf out;
 	struct stat st;
 	int fd, r;
@@ -313,7 +251,7 @@ int bg_audit_append(const struct bg_config *cfg,
 		goto out;
 	r = BG_EIO;
 	/* Only under the lock is the size the end that others wrote to. */
-	if (fcntl(fd, F_SETFL, O_APPEND) != 0 || lock_fd(fd, LOCK_EX) != BG_OK ||
+	if (fcntl(fd, F_SETFL, O_APPEND) != 0 || bg_auditlog_lock(fd, LOCK_EX) != BG_OK ||
 	    fstat(fd, &st) != 0)
 		goto out;
 	if ((r = last_hash(fd, st.st_size, prev)) != BG_OK ||
@@ -328,82 +266,5 @@ int bg_audit_append(const struct bg_config *cfg,
 out:
 	close(fd);      /* releases the lock */
 	bg_buf_free(&out);
-	return r;
-}
-
-/* The next line, its newline dropped, into buf[cap] (a line may hold NUL
- * bytes, so its length is where the file position went): 1, or 0 at the
- * end, or BG_EINTEGRITY with *why, or BG_EIO. */
-static int next_line(FILE *fp, char *buf, size_t cap, size_t *n,
-		     const char **why)
-{
-	off_t at = ftello(fp);
-
-	if (fgets(buf, (int)cap, fp) == NULL)
-		return ferror(fp) || at < 0 ? BG_EIO : 0;
-	if (ftello(fp) <= at)
-		return BG_EIO;
-	*n = (size_t)(ftello(fp) - at);
-	if (buf[*n - 1] == '\n') {
-		(*n)--;
-		return 1;
-	}
-	*why = feof(fp) ? "missing final newline" : "line too long";
-	return BG_EINTEGRITY;
-}
-
-/* On BG_EINTEGRITY, *lines counts the intact lines before *bad_line. */
-int bg_audit_verify(const char *path, size_t *lines, size_t *bad_line,
-		    char *why, size_t whylen)
-{
-	char hash[HEX_LEN + 1], prev[HEX_LEN + 1], lprev[HEX_LEN + 1];
-	const size_t cap = VERIFY_LINE_MAX + 2;   /* line, newline, NUL */
-	const char *bad = NULL;
-	char msg[64], *buf = NULL;
-	size_t n, count = 0;
-	FILE *fp = NULL;
-	struct stat st;
-	int fd, r = BG_EIO;
-
-	*lines = 0;
-	*bad_line = 0;
-	if (why != NULL && whylen > 0)
-		why[0] = '\0';
-	if (sodium_init() < 0)
-		return BG_ECRYPTO;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
-		return errno == ENOENT ? BG_ENOENT : BG_EIO;
-	/* A shared lock: no append is half-way through while we read. */
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    lock_fd(fd, LOCK_SH) != BG_OK || (buf = malloc(cap)) == NULL ||
-	    (fp = fdopen(fd, "r")) == NULL) {
-		close(fd);
-		goto out;
-	}
-	memcpy(prev, zero_hash, sizeof(zero_hash));
-	while (bad == NULL && (r = next_line(fp, buf, cap, &n, &bad)) == 1) {
-		count++;
-		if ((bad = check_line(buf, n, hash, lprev)) == NULL &&
-		    strcmp(lprev, prev) != 0)
-			bad = count == 1 ? "prev of the first line is not zeros" :
-			      bg_snprintf(msg, sizeof(msg), "prev does not match line %zu",
-					  count - 1) == BG_OK ? msg : "prev does not match";
-		if (bad == NULL)
-			memcpy(prev, hash, sizeof(hash));
-	}
-	if (bad != NULL) {
-		*bad_line = r == 1 ? count : count + 1;
-		*lines = *bad_line - 1;
-		/* A reason cut to whylen still says what went wrong. */
-		if (why != NULL && whylen > 0 && bg_strlcpy(why, bad, whylen) != BG_OK)
-			why[whylen - 1] = '\0';
-		r = BG_EINTEGRITY;
-	} else if (r == 0) {
-		*lines = count;
-	}
-out:
-	if (fp != NULL)
-		fclose(fp);
-	free(buf);
 	return r;
 }

@@ -16,7 +16,6 @@
 #include "breakglass/base/text.h"
 
 #define MAX_DEPTH 8
-#define KEYPATH_MAX 1024
 
 struct load {
 	struct bg_config *cfg;
@@ -72,7 +71,7 @@ static void diag_add(struct load *ld, enum bg_diag_severity sev,
 	size_t i;
 	int r = BG_OK;
 
-	bg_buf_init(&kp, KEYPATH_MAX);
+	bg_buf_init(&kp, BG_CONF_KEYPATH_MAX);
 	for (i = 0; i < depth && r == BG_OK; i++) {
 		if (steps[i].key == NULL) {
 			r = bg_buf_appendf(&kp, "[%zu]", steps[i].index);
@@ -117,7 +116,7 @@ static void diag_key(struct load *ld, enum bg_diag_severity sev,
 		     const char *keypath, const char *fmt, ...)
 {
 	struct bg_jsonpos_step steps[MAX_DEPTH];
-	char copy[KEYPATH_MAX], msg[1024], *tok, *save = NULL;
+	char copy[BG_CONF_KEYPATH_MAX], msg[1024], *tok, *save = NULL;
 	size_t depth = 0;
 	va_list ap;
 
@@ -151,7 +150,7 @@ static void report(void *ctx, long index, const char *msg)
 static void walk(struct load *ld, json_t *obj, const char *prefix)
 {
 	const struct bg_conffield *f;
-	char path[KEYPATH_MAX];
+	char path[BG_CONF_KEYPATH_MAX];
 	const char *key;
 	json_t *v;
 
@@ -373,49 +372,4 @@ void bg_config_diags_free(struct bg_config_diags *d)
 	free(d->v);
 	free(d->file);
 	memset(d, 0, sizeof(*d));
-}
-
-/* The object that holds the dotted key path's last part. */
-static json_t *parent_of(json_t *root, const char *path)
-{
-	char copy[KEYPATH_MAX], *tok, *save = NULL, *last;
-	json_t *o = root;
-
-	if (bg_strlcpy(copy, path, sizeof(copy)) != BG_OK)
-		return NULL;
-	if ((last = strrchr(copy, '.')) == NULL)
-		return root;
-	*last = '\0';
-	for (tok = strtok_r(copy, ".", &save); tok != NULL && o != NULL;
-	     tok = strtok_r(NULL, ".", &save))
-		o = json_object_get(o, tok);
-	return o;
-}
-
-int bg_config_print(const struct bg_config *cfg, FILE *fp)
-{
-	json_t *root = json_object(), *parent, *v;
-	const char *leaf;
-	size_t i;
-	int r = BG_OK;
-
-	for (i = 0; i < bg_confschema_len && root != NULL && r == BG_OK; i++) {
-		leaf = strrchr(bg_confschema[i].path, '.');
-		leaf = leaf != NULL ? leaf + 1 : bg_confschema[i].path;
-		parent = parent_of(root, bg_confschema[i].path);
-		v = bg_confschema_to_json(&bg_confschema[i], cfg);
-		if (parent == NULL || v == NULL) {
-			json_decref(v);
-			r = BG_ENOMEM;
-		} else if (json_object_set_new(parent, leaf, v) != 0) {
-			r = BG_ENOMEM;
-		}
-	}
-	if (root == NULL)
-		return BG_ENOMEM;
-	if (r == BG_OK && (json_dumpf(root, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
-			   fputc('\n', fp) == EOF))
-		r = BG_EIO;
-	json_decref(root);
-	return r;
 }

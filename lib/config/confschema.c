@@ -101,9 +101,6 @@ const struct bg_conffield *bg_confschema_find(const char *path)
 	return NULL;
 }
 
-#define AT(cfg, f, type) ((type *)(void *)((char *)(cfg) + (f)->off))
-#define AT_C(cfg, f, type) ((const type *)(const void *)((const char *)(cfg) + (f)->off))
-
 const char *bg_confschema_type_name(const json_t *v)
 {
 	switch (json_typeof(v)) {
@@ -227,7 +224,7 @@ static void list_free(struct bg_strlist *l)
 static int store_string(const struct bg_conffield *f, struct bg_config *cfg,
 			const char *s)
 {
-	char *copy = strdup(s), **slot = AT(cfg, f, char *);
+	char *copy = strdup(s), **slot = BG_CONFFIELD_AT(cfg, f, char *);
 	regex_t *re = (regex_t *)(void *)((char *)cfg + f->aux_off);
 
 	if (copy == NULL)
@@ -250,7 +247,7 @@ static int store_string(const struct bg_conffield *f, struct bg_config *cfg,
 static int store_list(const struct bg_conffield *f, struct bg_config *cfg,
 		      const char *const *items, size_t n)
 {
-	struct bg_strlist *l = AT(cfg, f, struct bg_strlist), nl = { NULL, 0 };
+	struct bg_strlist *l = BG_CONFFIELD_AT(cfg, f, struct bg_strlist), nl = { NULL, 0 };
 
 	if (n > 0 && (nl.v = calloc(n, sizeof(*nl.v))) == NULL)
 		return BG_ENOMEM;
@@ -269,9 +266,9 @@ int bg_confschema_set_default(const struct bg_conffield *f, struct bg_config *cf
 {
 	switch (f->kind) {
 	case BG_CK_OBJECT: return BG_OK;
-	case BG_CK_INT: *AT(cfg, f, long) = f->defnum; return BG_OK;
-	case BG_CK_BOOL: *AT(cfg, f, bool) = f->defnum != 0; return BG_OK;
-	case BG_CK_ENUM: *AT(cfg, f, int) = (int)f->defnum; return BG_OK;
+	case BG_CK_INT: *BG_CONFFIELD_AT(cfg, f, long) = f->defnum; return BG_OK;
+	case BG_CK_BOOL: *BG_CONFFIELD_AT(cfg, f, bool) = f->defnum != 0; return BG_OK;
+	case BG_CK_ENUM: *BG_CONFFIELD_AT(cfg, f, int) = (int)f->defnum; return BG_OK;
 	case BG_CK_PATHLIST: case BG_CK_NAMELIST:
 		return store_list(f, cfg, &f->defstr, f->defstr != NULL);
 	default: return store_string(f, cfg, f->defstr);
@@ -328,18 +325,18 @@ int bg_confschema_parse(const struct bg_conffield *f, json_t *v,
 			return complain(report, ctx, -1,
 					"must be between %ld and %ld (got %" JSON_INTEGER_FORMAT ")",
 					f->min, f->max, json_integer_value(v));
-		*AT(cfg, f, long) = (long)json_integer_value(v);
+		*BG_CONFFIELD_AT(cfg, f, long) = (long)json_integer_value(v);
 		return BG_OK;
 	case BG_CK_BOOL:
 		if (!json_is_boolean(v))
 			return complain(report, ctx, -1, "must be true or false (got %s)",
 					bg_confschema_type_name(v));
-		*AT(cfg, f, bool) = json_is_true(v);
+		*BG_CONFFIELD_AT(cfg, f, bool) = json_is_true(v);
 		return BG_OK;
 	case BG_CK_ENUM:
 		for (i = 0; json_is_string(v) && f->words[i] != NULL; i++) {
 			if (strcmp(json_string_value(v), f->words[i]) == 0) {
-				*AT(cfg, f, int) = (int)i;
+				*BG_CONFFIELD_AT(cfg, f, int) = (int)i;
 				return BG_OK;
 			}
 		}
@@ -362,55 +359,13 @@ void bg_confschema_clear(const struct bg_conffield *f, struct bg_config *cfg)
 	case BG_CK_OBJECT: case BG_CK_INT: case BG_CK_BOOL: case BG_CK_ENUM:
 		return;
 	case BG_CK_PATHLIST: case BG_CK_NAMELIST:
-		list_free(AT(cfg, f, struct bg_strlist));
+		list_free(BG_CONFFIELD_AT(cfg, f, struct bg_strlist));
 		return;
 	default:
-		slot = AT(cfg, f, char *);
+		slot = BG_CONFFIELD_AT(cfg, f, char *);
 		if (f->kind == BG_CK_REGEX && *slot != NULL)
 			regfree((regex_t *)(void *)((char *)cfg + f->aux_off));
 		free(*slot);
 		*slot = NULL;
-	}
-}
-
-/* A URL as JSON, without what may be secret in it. */
-static json_t *url_json(const char *url, bool drop_path)
-{
-	struct bg_buf b;
-	json_t *j = NULL;
-
-	bg_buf_init(&b, strlen(url) + 32);
-	if (bg_text_redact_url(url, drop_path, &b) == BG_OK)
-		j = json_string(bg_buf_str(&b));
-	bg_buf_free(&b);
-	return j;
-}
-
-json_t *bg_confschema_to_json(const struct bg_conffield *f,
-			      const struct bg_config *cfg)
-{
-	const struct bg_strlist *l;
-	json_t *a;
-	size_t i;
-
-	switch (f->kind) {
-	case BG_CK_OBJECT: return json_object();
-	case BG_CK_INT: return json_integer(*AT_C(cfg, f, long));
-	case BG_CK_BOOL: return json_boolean(*AT_C(cfg, f, bool));
-	case BG_CK_ENUM: return json_string(f->words[*AT_C(cfg, f, int)]);
-	case BG_CK_URL:
-		return url_json(*AT_C(cfg, f, char *), f->flags & BG_CF_REDACT_PATH);
-	case BG_CK_PATHLIST: case BG_CK_NAMELIST:
-		l = AT_C(cfg, f, struct bg_strlist);
-		if ((a = json_array()) == NULL)
-			return NULL;
-		for (i = 0; i < l->n; i++) {
-			if (json_array_append_new(a, json_string(l->v[i])) != 0) {
-				json_decref(a);
-				return NULL;
-			}
-		}
-		return a;
-	default: return json_string(*AT_C(cfg, f, char *));
 	}
 }

@@ -1,17 +1,27 @@
-/* The key file format (docs/FORMAT.md, 6): writing a key's file, and
- * reading one strictly, every check of the key inside included. */
+/* Key files (docs/FORMAT.md, 6): their text and strict parsing, every
+ * check of the key inside included, and saving and loading them with
+ * the ownership and mode checks. */
 #include "config.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <sodium.h>
 
 #include "breakglass/base/buf.h"
+#include "breakglass/base/jsonwipe.h"
+#include "breakglass/base/log.h"
+#include "breakglass/base/safefile.h"
+#include "breakglass/base/text.h"
 #include "breakglass/evidence/keyfile.h"
 
 #define KEYS_VERSION 1
+/* Our files are under 250 bytes: anything near this is not a key file. */
+#define KEYS_MAX_BYTES 4096
 /* Room for the longest file we write (a host secret, about 240 bytes). */
 #define KEYS_TEXT_CAP 512
 
@@ -183,4 +193,143 @@ int bg_keyfile_parse(json_t *root, enum bg_key_type type, struct bg_pubkey *pub,
 	if (*why == NULL)
 		return BG_OK;
 	return *why == no_memory ? BG_ENOMEM : BG_EINVAL;
+}
+
+/* The secret file must be new (bg_safefile_write_new); the public one
+ * is replaced. */
+static int write_file(const struct bg_keypair *k, bool secret, const char *path,
+		      mode_t mode, gid_t gid)
+{
+	struct bg_secret *text;
+	size_t len = 0;
+	int r;
+
+	if ((r = bg_keyfile_text(k, secret, &text, &len)) != BG_OK)
+		return r;
+	if (secret)
+		r = bg_safefile_write_new(path, bg_secret_data(text), len, mode, gid);
+	else
+		r = bg_safefile_write_atomic(path, bg_secret_data(text), len, mode, gid);
+	bg_secret_free(text);
+	return r;
+}
+
+int bg_keyfile_save(const struct bg_keypair *k, const char *secret_path,
+		    const char *public_path, gid_t gid)
+{
+	int r;
+
+	if (k == NULL || k->sk == NULL || bg_keys_secret_len(k->pub.type) == 0 ||
+	    bg_secret_len(k->sk) != bg_keys_secret_len(k->pub.type) ||
+	    secret_path == NULL || public_path == NULL ||
+	    strcmp(secret_path, public_path) == 0)
+		return BG_EINVAL;
+	/* Replacing an auditor key would leave every session sealed to it
+	 * unreadable; replacing the host key, every signature unverifiable.
+	 * So the secret file is only ever created, never replaced: anything
+	 * at its path, a symbolic link (even a dangling one) or a file that
+	 * another keygen made meanwhile, makes this fail (BG_EUNSAFE). */
+	if ((r = write_file(k, true, secret_path, 0600, gid)) != BG_OK)
+		return r;
+	/* A secret without its public half would only block a retry. */
+	if ((r = write_file(k, false, public_path, 0644, (gid_t)-1)) != BG_OK)
+		(void)unlink(secret_path);
+	return r;
+}
+
+static void log_refusal(const char *path, const char *what, const char *why)
+{
+	char q[512];
+
+	bg_text_quote(path, 400, q, sizeof(q));
+	/* The tag this refusal has always carried: log filters know it. */
+	bg_log_msg(BG_LOG_WARN, "bg_keys_load", "%s: %s file refused: %s", q, what, why);
+}
+
+/* Read, check and parse path into pub (and sk for a secret file). */
+static int load(const char *path, enum bg_key_type type, uid_t trusted,
+		struct bg_pubkey *pub, struct bg_secret *sk)
+{
+	const char *what = bg_keyfile_type_name(type, sk != NULL), *bad = NULL;
+	struct bg_safefile_why why;
+	json_error_t jerr;
+	struct stat st;
+	char *text = NULL;
+	size_t len = 0;
+	json_t *root;
+	bool loose;
+	int r;
+
+	r = bg_safefile_read(path, trusted, KEYS_MAX_BYTES, &text, &len, &why);
+	if (r != BG_OK) {
+		if (r != BG_ENOENT)
+			log_refusal(path, what, why.text);
+		return r == BG_ETOOBIG ? BG_EINVAL : r;
+	}
+	/* A secret others could read is a secret no longer (the checks of
+	 * the read come first: a symbolic link is refused before this);
+	 * unless the file holds no secret, a public one given by mistake. */
+	loose = sk != NULL && (lstat(path, &st) != 0 || (st.st_mode & 077) != 0);
+	/* Every block jansson frees from here on may hold the key. */
+	bg_jsonwipe_begin();
+	/* One object and at most a final newline, as section 6 says. */
+	if (len < 2 || text[0] != '{' || (text[len - 1] == '\n' ? len < 3 ||
+					  text[len - 2] != '}' : text[len - 1] != '}'))
+		root = NULL;
+	else
+		root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	sodium_memzero(text, len);
+	free(text);
+	/* jerr may quote the bad token (perhaps the key): never logged. */
+	sodium_memzero(&jerr, sizeof(jerr));
+	if (root == NULL) {
+		bg_jsonwipe_end();
+		log_refusal(path, what, loose ? "readable by group or others (chmod 600)" :
+			    "not one JSON object");
+		return loose ? BG_EUNSAFE : BG_EINVAL;
+	}
+	if (loose && !bg_keyfile_is(root, type, false)) {
+		bad = "readable by group or others (chmod 600)";
+		r = BG_EUNSAFE;
+	} else
+		r = bg_keyfile_parse(root, type, pub, sk, &bad);
+	json_decref(root);
+	bg_jsonwipe_end();
+	if (r != BG_OK)
+		log_refusal(path, what, bad);
+	return r;
+}
+
+int bg_keyfile_load_public(const char *path, enum bg_key_type type,
+			   uid_t trusted, struct bg_pubkey *out)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (path == NULL || bg_keys_secret_len(type) == 0)
+		return BG_EINVAL;
+	if (sodium_init() < 0)
+		return BG_ECRYPTO;
+	if ((r = load(path, type, trusted, out, NULL)) != BG_OK)
+		memset(out, 0, sizeof(*out));
+	return r;
+}
+
+int bg_keyfile_load_pair(const char *path, enum bg_key_type type,
+			 uid_t trusted, struct bg_keypair **out)
+{
+	struct bg_keypair *k;
+	int r;
+
+	*out = NULL;
+	if (path == NULL)
+		return BG_EINVAL;
+	if ((r = bg_keys_alloc(type, &k)) != BG_OK)
+		return r;
+	if ((r = load(path, type, trusted, &k->pub, k->sk)) != BG_OK) {
+		bg_keys_free(k);
+		return r;
+	}
+	*out = k;
+	return BG_OK;
 }

@@ -2,10 +2,10 @@
  * writer and the reader must agree on (docs/FORMAT.md section 7). */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +14,9 @@
 
 #include <jansson.h>
 #include <sodium.h>
-#include <zstd.h>
 
 #include "breakglass/base/buf.h"
+#include "breakglass/base/text.h"
 #include "breakglass/evidence/recformat.h"
 
 _Static_assert(BG_SEG_RECIPIENT_LEN == 96, "recipient entry size");
@@ -77,6 +77,43 @@ int bg_recformat_session_dir(const char *dir, unsigned char session[16], char **
 	    sodium_hex2bin(session, 16, base, 32, NULL, NULL, NULL) != 0)
 		return BG_EINTEGRITY;
 	return BG_OK;
+}
+
+/* Names are canonical, so *count distinct numbers are 0 to *count - 1
+ * exactly when the largest is *count - 1. */
+int bg_recformat_segment_count(DIR *dir, uint32_t *count, char *why, size_t whylen)
+{
+	char q[80], name[BG_SEG_NAME_MAX];
+	uint64_t n = 0, top = 0;
+	struct dirent *de;
+	struct stat st;
+	uint32_t num, seg;
+	size_t len;
+
+	while ((errno = 0, de = readdir(dir)) != NULL) {
+		len = strlen(de->d_name);
+		if (len < 4 || memcmp(de->d_name + len - 4, ".bgr", 4) != 0)
+			continue;
+		if (!bg_recformat_segment_number(de->d_name, len, &num)) {
+			bg_text_quote(de->d_name, 40, q, sizeof(q));
+			(void)!snprintf(why, whylen, "%s is not a segment file name", q);
+			return BG_EINTEGRITY;
+		}
+		n++;
+		top = (uint64_t)num + 1 > top ? (uint64_t)num + 1 : top;
+	}
+	if (errno != 0)
+		return BG_EIO;
+	if (n == top && n > 0) {
+		*count = (uint32_t)n;
+		return BG_OK;
+	}
+	for (seg = 0; seg < top; seg++)
+		if (bg_recformat_segment_name(name, sizeof(name), seg) != BG_OK ||
+		    fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			break;
+	(void)!snprintf(why, whylen, "segment %06" PRIu32 " is missing", seg);
+	return BG_EINTEGRITY;
 }
 
 size_t bg_recformat_header_len(size_t n_recipients)
@@ -196,55 +233,6 @@ bool bg_recformat_verify(const unsigned char h[BG_HASH_LEN], const unsigned char
 
 	sig_msg(msg, h);
 	return crypto_sign_verify_detached(sig, msg, sizeof(msg), pk) == 0;
-}
-
-/* why[whylen] says what is wrong with a chunk (cut if need be). */
-static int flaw(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int flaw(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)!vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-	return BG_EINTEGRITY;
-}
-
-int bg_recformat_unchunk(ZSTD_DCtx *dctx, const unsigned char *plain, size_t plen,
-			 unsigned char *dec, size_t *dec_hw, const unsigned char **ev,
-			 size_t *evlen, char *why, size_t whylen)
-{
-	const unsigned char *z = plain + 1;
-	size_t zlen = plen - 1, d;
-	unsigned long long size;
-
-	if (plen < 1)
-		return flaw(why, whylen, "empty chunk");
-	if (plain[0] == 0) {
-		*ev = z;
-		*evlen = zlen;
-		return BG_OK;
-	}
-	if (plain[0] != 1)
-		return flaw(why, whylen, "unknown compression %u", plain[0]);
-	/* One real frame that states its size: no skippable or trailing
-	 * frames, nothing larger than a batch. */
-	if (zlen < 4 || bg_recformat_get_le(z, 4) != ZSTD_MAGICNUMBER ||
-	    ZSTD_findFrameCompressedSize(z, zlen) != zlen)
-		return flaw(why, whylen, "not a single zstd frame");
-	size = ZSTD_getFrameContentSize(z, zlen);
-	if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR ||
-	    size > BG_BATCH_MAX)
-		return flaw(why, whylen, "zstd frame of unknown or too large size");
-	if (size > *dec_hw)
-		*dec_hw = size;
-	d = ZSTD_decompressDCtx(dctx, dec, size, z, zlen);
-	if (ZSTD_isError(d) || d != size)
-		return flaw(why, whylen, "invalid zstd frame");
-	*ev = dec;
-	*evlen = d;
-	return BG_OK;
 }
 
 /* One JSON object with the limits of docs/FORMAT.md 7.4 (numbers within

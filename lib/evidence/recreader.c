@@ -19,10 +19,10 @@
 #include <sodium.h>
 #include <zstd.h>
 
+#include "breakglass/evidence/recchunk.h"
 #include "breakglass/evidence/recformat.h"
 #include "breakglass/evidence/recreader.h"
 #include "breakglass/base/secret.h"
-#include "breakglass/base/text.h"
 
 /* read_record: a record was read; the callback asked to stop. */
 #define MORE 1
@@ -120,26 +120,13 @@ static int open_key(struct reader *r)
 static int events(struct reader *r, const unsigned char *p, size_t n)
 {
 	struct bg_event ev;
-	uint64_t t = r->last_t, et;
-	size_t off, len;
+	uint64_t t = r->last_t;
+	size_t off;
 	unsigned type;
+	char why[64];
 
-	for (off = 0; off < n; off += BG_SEG_EV_HDR + len) {
-		if (n - off < BG_SEG_EV_HDR)
-			return bad(r, "an event runs past its batch");
-		bg_recformat_event_get(p + off, &type, &et, &len);
-		if (len > n - off - BG_SEG_EV_HDR)
-			return bad(r, "an event runs past its batch");
-		if (type < BG_EV_OUT || type > BG_EV_META)
-			return bad(r, "unknown event type %u", type);
-		if ((type == BG_EV_IN_REDACTED || type == BG_EV_RESIZE) && len != 4)
-			return bad(r, "wrong data length for event type %u", type);
-		if (et < t)
-			return bad(r, "time goes backwards");
-		t = et;
-		if (type == BG_EV_META && !bg_recformat_meta_ok(p + off + BG_SEG_EV_HDR, len))
-			return bad(r, "meta event is not a JSON object");
-	}
+	if (bg_recchunk_check(p, n, &t, why, sizeof(why)) != BG_OK)
+		return bad(r, "%s", why);
 	r->last_t = t;
 	for (off = 0; r->fn != NULL && off < n; off += BG_SEG_EV_HDR + ev.len) {
 		bg_recformat_event_get(p + off, &type, &ev.t_us, &ev.len);
@@ -175,8 +162,8 @@ static int open_record(struct reader *r, unsigned kind, const unsigned char *ct,
 		return bad(r, "does not decrypt");
 	if (tag != bg_recformat_tag(kind))
 		return bad(r, "the stream tag does not match the kind");
-	if (bg_recformat_unchunk(r->dctx, r->plain, (size_t)plen, r->dec, &r->dec_hw, &ev, &n,
-				 why, sizeof(why)) != BG_OK)
+	if (bg_recchunk_unpack(r->dctx, r->plain, (size_t)plen, r->dec, &r->dec_hw, &ev, &n,
+			       why, sizeof(why)) != BG_OK)
 		return bad(r, "%s", why);
 	return events(r, ev, n);
 }
@@ -297,46 +284,6 @@ static int read_segment(struct reader *r, uint32_t seg, bool last)
 	return rc;
 }
 
-/* How many segments there are: names are canonical, so *count distinct
- * numbers are 0 to *count - 1 exactly when the largest is *count - 1. */
-static int list_segments(struct reader *r, uint32_t *count)
-{
-	uint64_t n = 0, top = 0;
-	struct dirent *de;
-	struct stat st;
-	uint32_t num;
-	char q[80];
-	size_t len;
-
-	while ((errno = 0, de = readdir(r->dir)) != NULL) {
-		len = strlen(de->d_name);
-		if (len < 4 || memcmp(de->d_name + len - 4, ".bgr", 4) != 0)
-			continue;
-		if (!bg_recformat_segment_number(de->d_name, len, &num)) {
-			bg_text_quote(de->d_name, 40, q, sizeof(q));
-			say(r, "%s is not a segment file name", q);
-			return BG_EINTEGRITY;
-		}
-		n++;
-		top = (uint64_t)num + 1 > top ? (uint64_t)num + 1 : top;
-	}
-	if (errno != 0)
-		return BG_EIO;
-	if (n == top && n > 0) {
-		*count = (uint32_t)n;
-		return BG_OK;
-	}
-	for (r->seg = 0; r->seg < top; r->seg++) {
-		char name[BG_SEG_NAME_MAX];
-
-		if (bg_recformat_segment_name(name, sizeof(name), r->seg) != BG_OK ||
-		    fstatat(dirfd(r->dir), name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-			break;
-	}
-	say(r, "segment %06" PRIu32 " is missing", r->seg);
-	return BG_EINTEGRITY;
-}
-
 /* The directory, and the session id its name gives. */
 static int open_dir(struct reader *r)
 {
@@ -354,10 +301,16 @@ static int open_dir(struct reader *r)
 static int run(struct reader *r, enum bg_verdict *verdict)
 {
 	uint32_t i, count;
+	char why[128];
 	int rc;
 
-	if ((rc = open_dir(r)) != BG_OK || (rc = list_segments(r, &count)) != BG_OK)
+	if ((rc = open_dir(r)) != BG_OK)
 		return rc;
+	if ((rc = bg_recformat_segment_count(r->dir, &count, why, sizeof(why))) != BG_OK) {
+		if (rc == BG_EINTEGRITY)
+			say(r, "%s", why);
+		return rc;
+	}
 	for (i = 0; i < count; i++)
 		if ((rc = read_segment(r, i, i + 1 == count)) != BG_OK)
 			break;

@@ -13,6 +13,7 @@
 #include <sodium.h>
 #include <zstd.h>
 
+#include "breakglass/evidence/recchunk.h"
 #include "breakglass/evidence/recformat.h"
 #include "breakglass/evidence/recwriter.h"
 #include "breakglass/base/safefile.h"
@@ -21,10 +22,6 @@
 /* The chunk plaintext, compression byte included, is at most 4 MiB. */
 #define PAYLOAD_MAX (BG_BATCH_MAX - 1)
 #define PIECE_MAX (PAYLOAD_MAX - BG_SEG_EV_HDR)
-/* Below this a zstd frame costs more than it saves. */
-#define TINY_BATCH 64
-/* The fast levels' hash table: 2^12 four-byte entries, 16 KiB. */
-#define FAST_HASH_LOG 12
 
 _Static_assert(_Alignof(crypto_secretstream_xchacha20poly1305_state) == 1,
 	       "the state may live in a guarded (unaligned) buffer");
@@ -101,27 +98,6 @@ static int open_segment(struct bg_recwriter *w, const unsigned char prev[BG_HASH
 	return BG_OK;
 }
 
-/* The pending batch as chunk plaintext: zstd unless tiny or no smaller. */
-static const unsigned char *chunk_plain(struct bg_recwriter *w, size_t *len)
-{
-	size_t z, n = w->batch_len - 1;
-
-	w->batch[0] = 0;
-	*len = w->batch_len;
-	if (n < TINY_BATCH)
-		return w->batch;
-	/* The parameters stick: compress2 only starts a new frame. */
-	z = ZSTD_compress2(w->cctx, w->zbuf + 1, ZSTD_COMPRESSBOUND(PAYLOAD_MAX), w->batch + 1, n);
-	/* A failed or useless compression still leaves a valid raw chunk. */
-	if (ZSTD_isError(z) || z >= n)
-		return w->batch;
-	w->zbuf[0] = 1;
-	*len = z + 1;
-	if (*len > w->zbuf_hw)
-		w->zbuf_hw = *len;
-	return w->zbuf;
-}
-
 /* Write the pending batch as the next record of kind, then start an
  * empty batch.  Any failure leaves the file unusable: fail for good. */
 static int write_record(struct bg_recwriter *w, unsigned kind)
@@ -134,7 +110,7 @@ static int write_record(struct bg_recwriter *w, unsigned kind)
 
 	if (w->rec == UINT32_MAX)
 		return BG_ETOOBIG;
-	plain = chunk_plain(w, &plen);
+	plain = bg_recchunk_pack(w->cctx, w->batch, w->batch_len, w->zbuf, &w->zbuf_hw, &plen);
 	bg_recformat_ad(ad, w->session, w->seg, w->rec + 1, kind, w->h);
 	if (crypto_secretstream_xchacha20poly1305_push(w->st, w->out + BG_SEG_REC_HDR, &clen,
 						       plain, plen, ad, sizeof(ad),
@@ -338,16 +314,6 @@ void bg_recwriter_free(struct bg_recwriter *w)
 	free(w);
 }
 
-int bg_recwriter_zstd_setup(ZSTD_CCtx *c, int level)
-{
-	bool fast = level == 1 || level < 0;
-
-	if (ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level)) ||
-	    (fast && ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_hashLog, FAST_HASH_LOG))))
-		return BG_EINVAL;
-	return BG_OK;
-}
-
 static int check_opts(const struct bg_recwriter_opts *o)
 {
 	size_t i, j;
@@ -401,7 +367,7 @@ int bg_recwriter_open(const struct bg_recwriter_opts *o, struct bg_recwriter **o
 	w->st = (crypto_secretstream_xchacha20poly1305_state *)bg_secret_data(w->stream);
 	r = BG_ENOMEM;
 	if ((w->cctx = ZSTD_createCCtx()) == NULL ||
-	    bg_recwriter_zstd_setup(w->cctx, o->zstd_level) != BG_OK ||
+	    bg_recchunk_zstd_setup(w->cctx, o->zstd_level) != BG_OK ||
 	    (w->batch = malloc(BG_BATCH_MAX)) == NULL ||
 	    (w->zbuf = malloc(1 + ZSTD_COMPRESSBOUND(PAYLOAD_MAX))) == NULL ||
 	    (w->out = malloc(BG_SEG_REC_MAX)) == NULL)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "breakglass/evidence/manifest.h"
+#include "breakglass/evidence/manifestread.h"
 #include "breakglass/evidence/recformat.h"
 #include "breakglass/evidence/transcript.h"
 
@@ -109,7 +110,7 @@ static int manifest(const struct bg_transcript_opts *o, struct bg_manifest **m, 
 	}
 	free(real);
 	mwhy[0] = '\0';
-	rc = bg_manifest_read(o->dir, o->host, m, mwhy, sizeof(mwhy));
+	rc = bg_manifestread_load(o->dir, o->host, m, mwhy, sizeof(mwhy));
 	if (rc == BG_ENOENT) {
 		say(why, whylen, "manifest.json is missing");
 		return BG_EINTEGRITY;

@@ -14,7 +14,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "breakglass/audit/audit.h"
+#include "breakglass/audit/auditverify.h"
 #include "breakglass/base/buf.h"
 #include "breakglass/login/totp.h"
 #include "helpers.h"
@@ -152,7 +152,7 @@ int ph_teardown(void **state)
 
 	(void)state;
 	if (text != NULL) {
-		if (bg_audit_verify(ph_audit_path, &lines, &bad, why, sizeof(why)) != BG_OK) {
+		if (bg_auditverify_run(ph_audit_path, &lines, &bad, why, sizeof(why)) != BG_OK) {
 			fprintf(stderr, "audit chain broken at line %zu: %s\n", bad, why);
 			ok = false;
 		}

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "breakglass/audit/audit.h"
+#include "breakglass/audit/auditverify.h"
 #include "breakglass/base/buf.h"
 #include "breakglass/evidence/grant.h"
 #include "breakglass/login/state.h"
@@ -261,6 +261,6 @@ void ph_assert_session_logged(const char *id)
 	assert_string_equal(ph_jstr(json_array_get(a, 0), "justification"), WHY);
 	assert_string_not_equal(ph_jstr(json_array_get(a, 1), "expires"), "");
 	json_decref(a);
-	assert_int_equal(bg_audit_verify(ph_audit_path, &lines, &bad, why, sizeof(why)), BG_OK);
+	assert_int_equal(bg_auditverify_run(ph_audit_path, &lines, &bad, why, sizeof(why)), BG_OK);
 	assert_int_equal(lines, N_ELEMS(what));
 }

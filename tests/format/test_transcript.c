@@ -17,7 +17,9 @@
 
 #include <sodium.h>
 
+#include "breakglass/evidence/keyfile.h"
 #include "breakglass/evidence/manifest.h"
+#include "breakglass/evidence/manifestread.h"
 #include "breakglass/evidence/transcript.h"
 #include "helpers.h"
 #include "test_transcript.h"
@@ -77,15 +79,15 @@ void tfix_load(struct tfix *f)
 	path_of(f->truncated, sizeof(f->truncated), to, "7a0ca7edfeedface0000000000000001");
 	path_of(key, sizeof(key), to, "keys/auditor1.key");
 	assert_int_equal(chmod(key, 0600), 0);
-	assert_int_equal(bg_keys_load_pair(key, BG_KEY_AUDITOR, geteuid(), &f->aud1), BG_OK);
+	assert_int_equal(bg_keyfile_load_pair(key, BG_KEY_AUDITOR, geteuid(), &f->aud1), BG_OK);
 	path_of(key, sizeof(key), to, "keys/auditor2.key");
 	assert_int_equal(chmod(key, 0600), 0);
-	assert_int_equal(bg_keys_load_pair(key, BG_KEY_AUDITOR, geteuid(), &f->aud2), BG_OK);
+	assert_int_equal(bg_keyfile_load_pair(key, BG_KEY_AUDITOR, geteuid(), &f->aud2), BG_OK);
 	path_of(key, sizeof(key), to, "keys/host.key");
 	assert_int_equal(chmod(key, 0600), 0);
-	assert_int_equal(bg_keys_load_pair(key, BG_KEY_HOST, geteuid(), &f->host), BG_OK);
+	assert_int_equal(bg_keyfile_load_pair(key, BG_KEY_HOST, geteuid(), &f->host), BG_OK);
 	path_of(key, sizeof(key), to, "keys/host.pub");
-	assert_int_equal(bg_keys_load_public(key, BG_KEY_HOST, geteuid(), &f->host_pub), BG_OK);
+	assert_int_equal(bg_keyfile_load_public(key, BG_KEY_HOST, geteuid(), &f->host_pub), BG_OK);
 	path_of(key, sizeof(key), to, "complete.events");
 	load_events(key, &f->want_complete);
 	path_of(key, sizeof(key), to, "truncated.events");
@@ -259,7 +261,7 @@ static void rewrite_manifest(struct tfix *f, const char *dir, void (*edit)(struc
 {
 	struct bg_manifest *m;
 
-	assert_int_equal(bg_manifest_read(dir, &f->host_pub, &m, NULL, 0), BG_OK);
+	assert_int_equal(bg_manifestread_load(dir, &f->host_pub, &m, NULL, 0), BG_OK);
 	edit(m);
 	assert_int_equal(bg_manifest_write(dir, m, f->host), BG_OK);
 	bg_manifest_free(m);

@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "breakglass/evidence/manifest.h"
+#include "breakglass/evidence/manifestread.h"
 #include "breakglass/evidence/recformat.h"
 #include "breakglass/evidence/recwriter.h"
 #include "breakglass/evidence/transcript.h"
@@ -192,7 +193,7 @@ static void lag_manifest(struct tfix *f, const char *dir, size_t listed)
 {
 	struct bg_manifest *m;
 
-	assert_int_equal(bg_manifest_read(dir, &f->host_pub, &m, NULL, 0), BG_OK);
+	assert_int_equal(bg_manifestread_load(dir, &f->host_pub, &m, NULL, 0), BG_OK);
 	m->n_segments = listed;
 	m->complete = false;
 	free(m->end);
@@ -330,7 +331,7 @@ static void resign(const char *dir, const struct bg_keypair *host)
 	char path[700];
 	unsigned seg;
 
-	assert_int_equal(bg_manifest_read(dir, NULL, &m, NULL, 0), BG_OK);
+	assert_int_equal(bg_manifestread_load(dir, NULL, &m, NULL, 0), BG_OK);
 	for (seg = 0; seg < m->n_segments; seg++) {
 		seg_file(path, sizeof(path), dir, seg);
 		nrec = tseg_records(path, off, MAXREC);

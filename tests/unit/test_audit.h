@@ -1,5 +1,5 @@
-/* What the three files of test_audit share: the fixture, a log read
- * back by lines, and the checks of lib/audit.c's verifier. */
+/* What test_audit and test_auditverify share (test_audit_fixture.c): the
+ * fixture, a log read back by lines, and the checks of the verifier. */
 #ifndef BREAKGLASS_TESTS_TEST_AUDIT_H
 #define BREAKGLASS_TESTS_TEST_AUDIT_H
 
@@ -24,6 +24,8 @@ struct text {
 	size_t len, n, start[64];       /* start[n] == len */
 };
 
+int audit_setup(void **state);
+int audit_teardown(void **state);
 /* An event of alice's with this uid; n of them appended from first_uid. */
 struct bg_audit_event event_for(long uid);
 void append_n(struct fixture *f, long first_uid, int n);
@@ -33,17 +35,13 @@ void read_text(const char *path, struct text *t);
  * and, unless why_want is NULL, that reason. */
 void expect(const char *label, const char *path, size_t want,
 	    size_t want_lines, const char *why_want);
+/* The next character of the same kind (digit, hex letter, letter). */
+char bump(char c);
 
-/* test_audit_tamper.c: edited, deleted, reordered and cut logs. */
-void test_audit_tamper_edit_each_line(void **state);
-void test_audit_tamper_delete_swap_duplicate(void **state);
-void test_audit_tamper_tail(void **state);
-void test_audit_verify_crafted_lines(void **state);
-void test_audit_verify_empty_missing_and_long(void **state);
-void test_audit_append_refuses_corrupt_tail(void **state);
 /* test_audit_file.c: the log's directory and file, concurrent writers. */
 void test_audit_fifty_processes_append_at_once(void **state);
 void test_audit_creates_private_dir_and_file(void **state);
 void test_audit_refuses_bad_places(void **state);
+void test_audit_append_refuses_corrupt_tail(void **state);
 
 #endif

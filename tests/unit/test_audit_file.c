@@ -1,5 +1,6 @@
-/* Tests of the audit log as a file (lib/audit.c): concurrent writers,
- * a private directory and file, and places where no log may be written. */
+/* Tests of the audit log as a file (lib/audit/audit.c): concurrent
+ * writers, a private directory and file, places where no log may be
+ * written, and a log whose tail is not an event line. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 
 #include "breakglass/audit/audit.h"
 #include "fake_syslog.h"
+#include "helpers.h"
 #include "test_audit.h"
 
 void test_audit_fifty_processes_append_at_once(void **state)
@@ -95,4 +97,51 @@ void test_audit_refuses_bad_places(void **state)
 	set_log(f, f->logdir);
 	assert_int_not_equal(bg_audit_append(f->cfg, &ev, NULL), BG_OK);
 	assert_int_equal(fake_calls, 0);
+}
+
+/* A tail that is not an event line stops appends: noticed, not papered over. */
+void test_audit_append_refuses_corrupt_tail(void **state)
+{
+	static const struct { const char *what; size_t cut, xs; const char *tail; } cases[] = {
+		{ "cut last line", 30, 0, "" },
+		{ "newline removed", 1, 0, "" },
+		{ "byte after last line", 1, 0, "X" },
+		{ "garbage line", 0, 0, "garbage\n" },
+		{ "empty line", 0, 0, "\n" },
+		{ "edited last line", 0, 0, NULL },
+		{ "line over 64 KiB", 0, 70000, "\n" },
+		{ "long unended line", 0, 70000, "" },
+	};
+	struct fixture *f = *state;
+	struct bg_audit_event ev = event_for(5);
+	struct text t, after;
+	size_t i, len;
+	char *buf;
+
+	append_n(f, 1000, 3);
+	read_text(f->log, &t);
+	assert_non_null(buf = malloc(t.len + 70016));
+	for (i = 0; i < N_ELEMS(cases); i++) {
+		len = t.len - cases[i].cut;
+		memcpy(buf, t.data, len);
+		if (cases[i].tail == NULL)
+			buf[t.start[2] + 10] = bump(buf[t.start[2] + 10]);
+		memset(buf + len, 'x', cases[i].xs);
+		len += cases[i].xs;
+		if (cases[i].tail != NULL) {
+			memcpy(buf + len, cases[i].tail, strlen(cases[i].tail));
+			len += strlen(cases[i].tail);
+		}
+		free(th_write(f->logdir, "audit.jsonl", buf, len, 0600));
+		fake_calls = 0;
+		if (bg_audit_append(f->cfg, &ev, NULL) != BG_EINTEGRITY)
+			fail_msg("%s: append was not refused", cases[i].what);
+		read_text(f->log, &after);
+		assert_int_equal(after.len, len);
+		assert_memory_equal(after.data, buf, len);
+		assert_int_equal(fake_calls, 0);
+		free(after.data);
+	}
+	free(buf);
+	free(t.data);
 }

@@ -1,4 +1,4 @@
-/* Tests for loading breakglass.json (lib/config.c). */
+/* Tests for loading breakglass.json (lib/config/conf.c). */
 #include "config.h"
 
 #include <stdarg.h>
@@ -252,41 +252,6 @@ static void test_config_unsafe_key_file_is_an_error(void **state)
 	free(bad);
 }
 
-static void test_config_print_is_json_without_secrets(void **state)
-{
-	struct fixture *f = *state;
-	struct bg_config_diags d;
-	struct bg_config *c;
-	char text[4096], *out = NULL;
-	size_t outlen = 0;
-	FILE *fp;
-	json_t *j;
-
-	assert_true(snprintf(text, sizeof(text),
-		"{\"paths\": {%s}, \"auth\": {\"ticket_check\": {\"url\": "
-		"\"https://bob:hunter2@itsm.example/t/{ticket}?key=s3cr3t\"}},"
-		" \"notify\": {\"webhook_url\": \"https://chat.example/hooks/T0K3N\"}}",
-		f->keys) < (int)sizeof(text));
-	assert_int_equal(load(f, text, &c, &d), BG_OK);
-	fp = open_memstream(&out, &outlen);
-	assert_non_null(fp);
-	assert_int_equal(bg_config_print(c, fp), BG_OK);
-	assert_int_equal(fclose(fp), 0);
-	assert_null(strstr(out, "hunter2"));
-	assert_null(strstr(out, "s3cr3t"));
-	assert_null(strstr(out, "T0K3N"));
-	j = json_loads(out, 0, NULL);
-	assert_non_null(j);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(
-			 json_object_get(j, "auth"), "lockout"), "max_failures")), 5);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(
-			    j, "paths"), "host_key")), f->key);
-	json_decref(j);
-	free(out);
-	bg_config_free(c);
-	bg_config_diags_free(&d);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,7 +261,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_config_syntax_error_has_line_and_column, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_hostile_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_unsafe_key_file_is_an_error, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_config_print_is_json_without_secrets, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,6 @@
-/* Tests for the configuration key table and value checks (lib/confschema.c). */
+/* Tests for the configuration key table and value checks
+ * (lib/config/confschema.c); values printed back (confprint.c) as they
+ * are read. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "breakglass/config/confprint.h"
 #include "breakglass/config/confschema.h"
 
 struct reports {
@@ -79,7 +82,7 @@ static void test_confschema_every_default_passes_its_own_check(void **state)
 		if (f->kind == BG_CK_OBJECT)
 			continue;
 		print_message("key: %s\n", f->path);
-		v = bg_confschema_to_json(f, c);
+		v = bg_confprint_value(f, c);
 		assert_non_null(v);
 		memset(&r, 0, sizeof(r));
 		assert_int_equal(bg_confschema_parse(f, v, c, record, &r), BG_OK);
@@ -244,7 +247,7 @@ static void test_confschema_urls_printed_without_secrets(void **state)
 
 		memset(&r, 0, sizeof(r));
 		assert_int_equal(bg_confschema_parse(f, in, c, record, &r), BG_OK);
-		out = bg_confschema_to_json(f, c);
+		out = bg_confprint_value(f, c);
 		assert_string_equal(json_string_value(out), cases[i].out);
 		json_decref(in);
 		json_decref(out);

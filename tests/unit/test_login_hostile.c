@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "breakglass/audit/audit.h"
+#include "breakglass/audit/auditverify.h"
 #include "breakglass/login/login.h"
 #include "test_login.h"
 
@@ -110,7 +110,7 @@ void test_login_hostile_answers_are_refused_unechoed(void **state)
 		bg_login_clear(&lg);
 	}
 	free(big);
-	assert_int_equal(bg_audit_verify(f->cfg->paths.audit_log, &lines, &bad, why,
+	assert_int_equal(bg_auditverify_run(f->cfg->paths.audit_log, &lines, &bad, why,
 					 sizeof(why)), BG_OK);
 	assert_int_equal(lines, n);
 }

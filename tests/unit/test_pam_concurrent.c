@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "breakglass/audit/audit.h"
+#include "breakglass/audit/auditverify.h"
 #include "pam_harness.h"
 #include "test_pam.h"
 
@@ -100,6 +100,6 @@ void test_concurrent_logins_one_code(void **state)
 	assert_int_equal(ph_count_events("auth", NULL, NULL), NPROC);
 	assert_int_equal(ph_count_events("auth", "success", ""), 1);
 	assert_int_equal(ph_count_events("auth", "failure", "code_reused"), NPROC - 1);
-	assert_int_equal(bg_audit_verify(ph_audit_path, &lines, &bad, why, sizeof(why)), BG_OK);
+	assert_int_equal(bg_auditverify_run(ph_audit_path, &lines, &bad, why, sizeof(why)), BG_OK);
 	assert_int_equal(lines, NPROC);
 }

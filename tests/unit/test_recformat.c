@@ -1,4 +1,4 @@
-/* Unit tests for lib/recformat.c: the segment layout helpers checked
+/* Unit tests for lib/evidence/recformat.c: the segment layout helpers checked
  * against the bytes docs/FORMAT.md section 7 states, built here by hand. */
 #include "config.h"
 
@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +17,9 @@
 #include <unistd.h>
 
 #include <sodium.h>
-#include <zstd.h>
 
 #include "breakglass/evidence/recformat.h"
+#include "helpers.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -173,47 +174,6 @@ static void test_recformat_signature_covers_context_and_hash(void **state)
 	assert_false(bg_recformat_verify(h, pk, sig));
 }
 
-static void test_recformat_unchunk(void **state)
-{
-	static const char events[] = "\x01\x05\0\0\0\0\0\0\0\x03\0\0\0abc";
-	unsigned char plain[256], dec[256];
-	const unsigned char *ev;
-	size_t n, hw = 0, z;
-	ZSTD_DCtx *d;
-	char why[64];
-
-	(void)state;
-	plain[0] = 0;
-	memcpy(plain + 1, events, 16);
-	assert_int_equal(bg_recformat_unchunk(NULL, plain, 17, dec, &hw, &ev, &n, why,
-					      sizeof(why)), BG_OK);
-	assert_ptr_equal(ev, plain + 1);
-	assert_int_equal(n, 16);
-	assert_non_null(d = ZSTD_createDCtx());
-	plain[0] = 1;
-	z = ZSTD_compress(plain + 1, sizeof(plain) - 1, events, 16, 3);
-	assert_false(ZSTD_isError(z));
-	assert_int_equal(bg_recformat_unchunk(d, plain, z + 1, dec, &hw, &ev, &n, why,
-					      sizeof(why)), BG_OK);
-	assert_ptr_equal(ev, dec);
-	assert_int_equal(n, 16);
-	assert_int_equal(hw, 16);
-	assert_memory_equal(dec, events, 16);
-	/* A second frame after the first is refused. */
-	memcpy(plain + 1 + z, plain + 1, z);
-	assert_int_equal(bg_recformat_unchunk(d, plain, 2 * z + 1, dec, &hw, &ev, &n, why,
-					      sizeof(why)), BG_EINTEGRITY);
-	assert_string_equal(why, "not a single zstd frame");
-	plain[0] = 2;
-	assert_int_equal(bg_recformat_unchunk(d, plain, z + 1, dec, &hw, &ev, &n, why,
-					      sizeof(why)), BG_EINTEGRITY);
-	assert_string_equal(why, "unknown compression 2");
-	assert_int_equal(bg_recformat_unchunk(d, plain, 0, dec, &hw, &ev, &n, why,
-					      sizeof(why)), BG_EINTEGRITY);
-	assert_string_equal(why, "empty chunk");
-	ZSTD_freeDCtx(d);
-}
-
 static void test_recformat_meta_is_a_json_object(void **state)
 {
 	static const struct {
@@ -259,16 +219,53 @@ static void test_recformat_full_reads_and_writes(void **state)
 	assert_int_equal(bg_recformat_write_full(-1, buf, 1), BG_EIO);
 }
 
+/* Segment files are counted only when they are 0 to n - 1 under
+ * canonical names; else the first gap or the bad name is said. */
+static void test_recformat_segment_count(void **state)
+{
+	static const struct {
+		const char *files[3];
+		int rc;
+		uint32_t count;
+		const char *why;
+	} t[] = {
+		{ { "000000.bgr", "000001.bgr", "manifest.json" }, BG_OK, 2, "" },
+		{ { "manifest.json" }, BG_EINTEGRITY, 0, "segment 000000 is missing" },
+		{ { "000000.bgr", "000002.bgr" }, BG_EINTEGRITY, 0, "segment 000001 is missing" },
+		{ { "000000.bgr", "00001.bgr" }, BG_EINTEGRITY, 0, "00001.bgr is not a segment file name" },
+	};
+	uint32_t count;
+	size_t i, j;
+	char why[128], *dir;
+	DIR *d;
+
+	(void)state;
+	for (i = 0; i < N_ELEMS(t); i++) {
+		dir = th_mkdtemp();
+		for (j = 0; j < 3 && t[i].files[j] != NULL; j++)
+			free(th_write_str(dir, t[i].files[j], "x"));
+		assert_non_null(d = opendir(dir));
+		count = 0;
+		why[0] = 0;
+		assert_int_equal(bg_recformat_segment_count(d, &count, why, sizeof(why)), t[i].rc);
+		assert_int_equal(count, t[i].count);
+		assert_string_equal(why, t[i].why);
+		closedir(d);
+		th_rmtree(dir);
+		free(dir);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_recformat_little_endian),
 		cmocka_unit_test(test_recformat_segment_names_are_canonical),
+		cmocka_unit_test(test_recformat_segment_count),
 		cmocka_unit_test(test_recformat_header_offsets),
 		cmocka_unit_test(test_recformat_hash_chain),
 		cmocka_unit_test(test_recformat_additional_data_and_tags),
 		cmocka_unit_test(test_recformat_signature_covers_context_and_hash),
-		cmocka_unit_test(test_recformat_unchunk),
 		cmocka_unit_test(test_recformat_meta_is_a_json_object),
 		cmocka_unit_test(test_recformat_full_reads_and_writes),
 	};

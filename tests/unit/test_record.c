@@ -20,6 +20,7 @@
 
 #include <sodium.h>
 
+#include "breakglass/evidence/manifestread.h"
 #include "breakglass/evidence/transcript.h"
 #include "helpers.h"
 #include "record.h"
@@ -176,7 +177,7 @@ static struct bg_manifest *manifest(void)
 	struct bg_manifest *m = NULL;
 	char why[256] = "";
 
-	if (bg_manifest_read(f->dir, &f->host->pub, &m, why, sizeof(why)) != BG_OK)
+	if (bg_manifestread_load(f->dir, &f->host->pub, &m, why, sizeof(why)) != BG_OK)
 		fail_msg("manifest: %s", why);
 	return m;
 }

@@ -222,72 +222,6 @@ static void test_recwriter_never_overwrites_a_segment(void **state)
 	free(p);
 }
 
-/* Compress in (n bytes) into out with a fresh context set up by the
- * writer's rules (setup) or with level and, unless 0, hash_log. */
-static size_t squeeze(const unsigned char *in, size_t n, unsigned char *out, bool setup,
-		      int level, int hash_log)
-{
-	ZSTD_CCtx *c = ZSTD_createCCtx();
-	size_t z;
-
-	assert_non_null(c);
-	if (setup)
-		assert_int_equal(bg_recwriter_zstd_setup(c, level), BG_OK);
-	else {
-		assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level)));
-		if (hash_log != 0)
-			assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_hashLog, hash_log)));
-	}
-	z = ZSTD_compress2(c, out, ZSTD_compressBound(n), in, n);
-	assert_false(ZSTD_isError(z));
-	ZSTD_freeCCtx(c);
-	return z;
-}
-
-/* The fast levels get a 16 KiB hash table (2^12) and nothing else
- * changes; the frames still state their content size, which readers
- * require. */
-static void test_recwriter_zstd_setup(void **state)
-{
-	static const struct { int level; bool fast; } t[] = {
-		{ 1, true }, { -1, true }, { -7, true }, { 0, false }, { 2, false }, { 3, false },
-		{ 19, false },
-	};
-	size_t i, n = 512 * 1024, cap = ZSTD_compressBound(n), z, zr;
-	unsigned char *in = malloc(n), *out = malloc(cap), *ref = malloc(cap);
-	uint64_t seed = 7;
-	unsigned word = 0;
-
-	(void)state;
-	assert_non_null(in);
-	assert_non_null(out);
-	assert_non_null(ref);
-	/* Words drawn from 512 random ones: more distinct repeats than a
-	 * 2^12 table holds, so its size shows in the output. */
-	for (i = 0; i < n; i++) {
-		if (i % 8 == 0) {
-			seed = seed * 6364136223846793005u + 1442695040888963407u;
-			word = (unsigned)(seed >> 55);
-		}
-		in[i] = (unsigned char)(i % 8 == 7 ? ' ' : 'a' + (word * (i % 8 + 3)) % 26);
-	}
-	for (i = 0; i < sizeof(t) / sizeof(*t); i++) {
-		z = squeeze(in, n, out, true, t[i].level, 0);
-		assert_int_equal(ZSTD_getFrameContentSize(out, z), n);
-		zr = squeeze(in, n, ref, false, t[i].level, t[i].fast ? 12 : 0);
-		assert_int_equal(z, zr);
-		assert_memory_equal(out, ref, z);
-		if (t[i].fast) {
-			/* and that differs from the level's own table */
-			zr = squeeze(in, n, ref, false, t[i].level, 0);
-			assert_true(z != zr || memcmp(out, ref, z) != 0);
-		}
-	}
-	free(in);
-	free(out);
-	free(ref);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,7 +237,6 @@ int main(void)
 		T(test_recwriter_refuses_malformed_events),
 		T(test_recwriter_never_overwrites_a_segment),
 #undef T
-		cmocka_unit_test(test_recwriter_zstd_setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

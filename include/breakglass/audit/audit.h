@@ -1,7 +1,7 @@
 /* Audit events: one JSON object per line in paths.audit_log, each holding
  * the hash of the line before it (BLAKE2b-256), so that an edited,
- * removed or reordered line is detected; every event also goes to syslog
- * (LOG_AUTHPRIV) as one escaped line. */
+ * removed or reordered line is detected (auditverify.h); every event also
+ * goes to syslog (LOG_AUTHPRIV) as one escaped line. */
 #ifndef BREAKGLASS_AUDIT_H
 #define BREAKGLASS_AUDIT_H
 
@@ -34,12 +34,5 @@ struct bg_audit_event {
  * line non-NULL, the JSON line written (without newline) is appended to it. */
 BG_WUR int bg_audit_append(const struct bg_config *cfg,
 			   const struct bg_audit_event *ev, struct bg_buf *line);
-
-/* Check every line of path: valid JSON, "prev" equal to the hash of the
- * line before (64 zeros for the first), "hash" the BLAKE2b-256 of the
- * line up to it.  BG_OK, or BG_EINTEGRITY with *bad_line (1-based) and a
- * reason in why; BG_EIO/BG_ENOENT when unreadable. */
-BG_WUR int bg_audit_verify(const char *path, size_t *lines, size_t *bad_line,
-			   char *why, size_t whylen);
 
 #endif

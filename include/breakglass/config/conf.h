@@ -1,69 +1,21 @@
-/* breakglass.json: defaults, strict validation with every error located,
- * and the effective configuration printed back (see breakglass.json(5)). */
+/* breakglass.json: defaults, and strict validation with every error
+ * located (see breakglass.json(5)); printing it back is confprint.h. */
 #ifndef BREAKGLASS_CONF_H
 #define BREAKGLASS_CONF_H
 
-#include <regex.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
 
 #include "breakglass/base/error.h"
 #include "breakglass/base/safefile.h"
+#include "breakglass/config/confschema.h"
 
 /* The system account (and group) of the recorder and the shipper. */
 #define BG_ACCOUNT "breakglass"
 
 /* Larger files are refused before parsing. */
 #define BG_CONFIG_MAX_BYTES (256 * 1024)
-
-enum bg_fail_policy { BG_FAIL_CLOSED = 0, BG_FAIL_OPEN = 1 };
-enum bg_rec_input {
-	BG_INPUT_REDACT_NO_ECHO = 0,    /* "redact-when-no-echo" */
-	BG_INPUT_RECORD = 1,            /* "record" */
-	BG_INPUT_REDACT = 2,            /* "redact": lengths only */
-};
-enum bg_disk_full { BG_DISK_FULL_TERMINATE = 0, BG_DISK_FULL_CONTINUE = 1 };
-enum bg_storage_type { BG_STORAGE_FILE = 0, BG_STORAGE_S3 = 1, BG_STORAGE_HTTP = 2 };
-
-struct bg_strlist {
-	char **v;
-	size_t n;
-};
-
-struct bg_config {
-	char *source;           /* the file it was read from */
-	struct {
-		char *users_dir, *state_dir, *run_dir, *spool_dir;
-		char *audit_log, *host_key;
-		struct bg_strlist auditor_keys;
-	} paths;
-	struct {
-		char *ticket_pattern;
-		regex_t ticket_re;      /* compiled ticket_pattern */
-		long justification_min, justification_max;
-		struct { long digits, period_seconds, window; } totp;
-		struct { long max_failures, window_seconds, lock_seconds; } lockout;
-		struct { bool required; struct bg_strlist approvers; } approval;
-		struct { char *url; long timeout_seconds; int fail_policy; } ticket_check;
-		struct {
-			char *ticket, *justification, *code;
-			char *approver, *approver_code;
-		} prompts;
-	} auth;
-	struct { long default_minutes, max_minutes; } grant;
-	struct {
-		int input;
-		long flush_ms, segment_seconds, segment_bytes;
-		int on_disk_full;
-	} recorder;
-	struct {
-		int type;
-		char *endpoint, *bucket, *region, *prefix;
-		char *credentials_file, *directory;
-	} storage;
-	struct { char *webhook_url; long timeout_seconds; } notify;
-};
 
 enum bg_diag_severity { BG_DIAG_ERROR = 0, BG_DIAG_WARNING = 1 };
 
@@ -98,9 +50,6 @@ void bg_config_free(struct bg_config *cfg);
  * may also belong to that account. */
 BG_WUR int bg_config_check_file(const char *path, uid_t trusted,
 				bool service_file, struct bg_safefile_why *why);
-
-/* The effective configuration as JSON, secrets in URLs redacted. */
-BG_WUR int bg_config_print(const struct bg_config *cfg, FILE *fp);
 
 /* "FILE:LINE:COL: error: KEY: MESSAGE", one line each. */
 void bg_config_diags_print(const struct bg_config_diags *d, FILE *fp);

@@ -1,13 +1,64 @@
-/* The table of configuration keys: kind, range, default and storage of
- * each, and the checks that turn a JSON value into a bg_config field. */
+/* The configuration's keys: struct bg_config that holds them, the table
+ * of their kind, range, default and place in it, and the checks that
+ * turn a JSON value into a bg_config field. */
 #ifndef BREAKGLASS_CONFSCHEMA_H
 #define BREAKGLASS_CONFSCHEMA_H
 
+#include <regex.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
 
-#include "breakglass/config/conf.h"
+#include "breakglass/base/error.h"
+
+enum bg_fail_policy { BG_FAIL_CLOSED = 0, BG_FAIL_OPEN = 1 };
+enum bg_rec_input {
+	BG_INPUT_REDACT_NO_ECHO = 0,    /* "redact-when-no-echo" */
+	BG_INPUT_RECORD = 1,            /* "record" */
+	BG_INPUT_REDACT = 2,            /* "redact": lengths only */
+};
+enum bg_disk_full { BG_DISK_FULL_TERMINATE = 0, BG_DISK_FULL_CONTINUE = 1 };
+enum bg_storage_type { BG_STORAGE_FILE = 0, BG_STORAGE_S3 = 1, BG_STORAGE_HTTP = 2 };
+
+struct bg_strlist {
+	char **v;
+	size_t n;
+};
+
+struct bg_config {
+	char *source;           /* the file it was read from */
+	struct {
+		char *users_dir, *state_dir, *run_dir, *spool_dir;
+		char *audit_log, *host_key;
+		struct bg_strlist auditor_keys;
+	} paths;
+	struct {
+		char *ticket_pattern;
+		regex_t ticket_re;      /* compiled ticket_pattern */
+		long justification_min, justification_max;
+		struct { long digits, period_seconds, window; } totp;
+		struct { long max_failures, window_seconds, lock_seconds; } lockout;
+		struct { bool required; struct bg_strlist approvers; } approval;
+		struct { char *url; long timeout_seconds; int fail_policy; } ticket_check;
+		struct {
+			char *ticket, *justification, *code;
+			char *approver, *approver_code;
+		} prompts;
+	} auth;
+	struct { long default_minutes, max_minutes; } grant;
+	struct {
+		int input;
+		long flush_ms, segment_seconds, segment_bytes;
+		int on_disk_full;
+	} recorder;
+	struct {
+		int type;
+		char *endpoint, *bucket, *region, *prefix;
+		char *credentials_file, *directory;
+	} storage;
+	struct { char *webhook_url; long timeout_seconds; } notify;
+};
 
 enum bg_confkind {
 	BG_CK_OBJECT,   /* a section; its members have their own entries */
@@ -21,6 +72,9 @@ enum bg_confkind {
 	BG_CK_TEXT,     /* printable text of min..max characters */
 	BG_CK_NAMELIST, /* user names or %group names */
 };
+
+/* A dotted key path, array indexes included. */
+#define BG_CONF_KEYPATH_MAX 1024
 
 #define BG_CF_OPTIONAL 1u       /* "" is allowed and means "off" */
 #define BG_CF_REDACT_PATH 2u    /* printed without path or query */
@@ -36,6 +90,11 @@ struct bg_conffield {
 	const char *const *words;
 	unsigned flags;
 };
+
+/* Where the value of field f lives in cfg, as a type. */
+#define BG_CONFFIELD_AT(cfg, f, type) ((type *)(void *)((char *)(cfg) + (f)->off))
+#define BG_CONFFIELD_AT_C(cfg, f, type) \
+	((const type *)(const void *)((const char *)(cfg) + (f)->off))
 
 extern const struct bg_conffield bg_confschema[];
 extern const size_t bg_confschema_len;
@@ -56,9 +115,6 @@ BG_WUR int bg_confschema_parse(const struct bg_conffield *f, json_t *v,
 			       bg_confschema_report *report, void *ctx);
 /* Free what f owns in cfg. */
 void bg_confschema_clear(const struct bg_conffield *f, struct bg_config *cfg);
-/* The value of f as JSON, for printing (URLs redacted); NULL on ENOMEM. */
-json_t *bg_confschema_to_json(const struct bg_conffield *f,
-			      const struct bg_config *cfg);
 /* What a JSON value is, in words ("string", "integer", ...). */
 const char *bg_confschema_type_name(const json_t *v);
 

@@ -1,10 +1,9 @@
 /* Key pairs: auditors' X25519 keys (sessions are sealed to them) and the
- * host's Ed25519 signing key; their files and ids (docs/FORMAT.md). */
+ * host's Ed25519 signing key, in memory, and their ids (docs/FORMAT.md). */
 #ifndef BREAKGLASS_KEYS_H
 #define BREAKGLASS_KEYS_H
 
 #include <stddef.h>
-#include <sys/types.h>
 
 #include "breakglass/base/error.h"
 #include "breakglass/base/secret.h"
@@ -35,24 +34,15 @@ struct bg_keypair {
 void bg_keys_id(enum bg_key_type type, const unsigned char pk[BG_KEY_PUBLIC_LEN],
 		unsigned char id[BG_KEY_ID_LEN]);
 
+/* The secret's length for type: 0 for no known type. */
+size_t bg_keys_secret_len(enum bg_key_type type);
+
+/* A pair of type whose secret is sized and zero, to be filled in place. */
+BG_WUR int bg_keys_alloc(enum bg_key_type type, struct bg_keypair **out);
+
 /* A fresh random key pair of type. */
 BG_WUR int bg_keys_generate(enum bg_key_type type, struct bg_keypair **out);
 void bg_keys_free(struct bg_keypair *k);
-
-/* Write the secret file (mode 0600, group gid unless -1) and the public
- * file (mode 0644) atomically; an existing secret file is never
- * overwritten (BG_EUNSAFE: remove it first, on purpose). */
-BG_WUR int bg_keys_save(const struct bg_keypair *k, const char *secret_path,
-			const char *public_path, gid_t gid);
-
-/* Read a public or secret key file of type, with the ownership and mode
- * checks of the config loader (owner root or trusted, no group/other
- * write, no symlink); a secret file must also not be readable by others.
- * The id written in the file must match the key.  BG_EINVAL: malformed. */
-BG_WUR int bg_keys_load_public(const char *path, enum bg_key_type type,
-			       uid_t trusted, struct bg_pubkey *out);
-BG_WUR int bg_keys_load_pair(const char *path, enum bg_key_type type,
-			     uid_t trusted, struct bg_keypair **out);
 
 /* The id as 32 lowercase hex digits and a NUL. */
 void bg_keys_id_hex(const unsigned char id[BG_KEY_ID_LEN], char hex[2 * BG_KEY_ID_LEN + 1]);

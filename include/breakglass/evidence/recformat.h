@@ -1,19 +1,31 @@
-/* The segment file layout of docs/FORMAT.md section 7, shared by the
- * writer and the reader so that both hash, sign and bind the same bytes. */
+/* The segment file layout of docs/FORMAT.md section 7, its constants and
+ * event types, shared by the writer, the reader and the manifest so that
+ * all hash, sign and bind the same bytes. */
 #ifndef BREAKGLASS_RECFORMAT_H
 #define BREAKGLASS_RECFORMAT_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include <sodium.h>
-#include <zstd.h>
 
 #include "breakglass/base/error.h"
 #include "breakglass/evidence/keys.h"
-#include "breakglass/evidence/recwriter.h"
+
+enum bg_event_type {
+	BG_EV_OUT = 1,
+	BG_EV_IN = 2,
+	BG_EV_IN_REDACTED = 3,  /* data: the number of bytes withheld (u32) */
+	BG_EV_RESIZE = 4,       /* data: columns (u16) then rows (u16) */
+	BG_EV_META = 5,         /* data: a UTF-8 JSON object */
+};
+
+#define BG_BATCH_MAX (4 * 1024 * 1024)  /* uncompressed events in a chunk */
+#define BG_RECIPIENTS_MAX 16
+#define BG_HASH_LEN 32                  /* h(i), segment end hashes */
 
 #define BG_SEG_MAGIC "BGSEG\r\n\x1a"
 #define BG_SEG_HDR_FIXED 90             /* header up to the recipient entries */
@@ -64,6 +76,10 @@ bool bg_recformat_segment_number(const char *s, size_t len, uint32_t *n);
  * component, 32 lowercase hex digits) and that real path, malloc'ed.
  * BG_EINTEGRITY when the name is not a session id; BG_ENOENT, BG_EIO. */
 BG_WUR int bg_recformat_session_dir(const char *dir, unsigned char session[16], char **real);
+/* How many segment files the session directory dir holds: they must be
+ * 0 to *count - 1 and have canonical names.  BG_EINTEGRITY with why
+ * naming a bad name or the first missing segment; BG_EIO. */
+BG_WUR int bg_recformat_segment_count(DIR *dir, uint32_t *count, char *why, size_t whylen);
 /* Header length for n recipients. */
 size_t bg_recformat_header_len(size_t n_recipients);
 /* The first BG_SEG_HDR_FIXED bytes of hdr from h (version 1, flags 0),
@@ -91,12 +107,6 @@ bool bg_recformat_verify(const unsigned char h[BG_HASH_LEN], const unsigned char
 void bg_recformat_event_put(unsigned char *p, unsigned type, uint64_t t_us, size_t len);
 void bg_recformat_event_get(const unsigned char *p, unsigned *type, uint64_t *t_us,
 			    size_t *len);
-/* The events of a chunk's plaintext: raw, or one zstd frame stating its
- * size (at most BG_BATCH_MAX) decompressed into dec, *dec_hw raised to
- * what was used.  BG_EINTEGRITY with why saying what is wrong. */
-BG_WUR int bg_recformat_unchunk(ZSTD_DCtx *dctx, const unsigned char *plain, size_t plen,
-				unsigned char *dec, size_t *dec_hw, const unsigned char **ev,
-				size_t *evlen, char *why, size_t whylen);
 /* A meta event's data: any JSON object RFC 8259 allows, no duplicates. */
 bool bg_recformat_meta_ok(const void *data, size_t len);
 /* Segment file I/O that retries EINTR: bytes read, short only at the

@@ -10,7 +10,7 @@
 #include "breakglass/base/error.h"
 #include "breakglass/evidence/keys.h"
 #include "breakglass/evidence/manifest.h"
-#include "breakglass/evidence/recwriter.h"
+#include "breakglass/evidence/recformat.h"
 
 enum bg_verdict {
 	BG_VERDICT_COMPLETE = 0,        /* intact, with its end-of-session record */

@@ -7,22 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <zstd.h>
-
 #include "breakglass/base/error.h"
 #include "breakglass/evidence/keys.h"
 #include "breakglass/evidence/manifest.h"
-
-enum bg_event_type {
-	BG_EV_OUT = 1,
-	BG_EV_IN = 2,
-	BG_EV_IN_REDACTED = 3,  /* data: the number of bytes withheld (u32) */
-	BG_EV_RESIZE = 4,       /* data: columns (u16) then rows (u16) */
-	BG_EV_META = 5,         /* data: a UTF-8 JSON object */
-};
-
-#define BG_BATCH_MAX (4 * 1024 * 1024)  /* uncompressed events in a chunk */
-#define BG_RECIPIENTS_MAX 16
+#include "breakglass/evidence/recformat.h"
 
 struct bg_recwriter_opts {
 	const char *dir;                        /* the session directory */
@@ -56,12 +44,6 @@ const struct bg_segment_info *bg_recwriter_closed(const struct bg_recwriter *w,
 						  size_t *n);
 /* Bytes in the open segment file so far (for rotation by size). */
 uint64_t bg_recwriter_segment_bytes(const struct bg_recwriter *w);
-/* Set c up to compress chunks at level as the writer does: zstd's own
- * parameters, except that the fast levels (1 and the negative ones) keep
- * their hash table to 2^12 entries (16 KiB), which stays in a first-level
- * data cache.  zstd's choice for 256 KiB batches (2^13 or 2^14) costs
- * 20-40 % more time for 2-4 % fewer bytes (bench/README.md). */
-BG_WUR int bg_recwriter_zstd_setup(ZSTD_CCtx *c, int level);
 /* Release; a session not finished stays as a crash leaves it (truncated). */
 void bg_recwriter_free(struct bg_recwriter *w);
 

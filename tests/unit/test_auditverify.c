@@ -1,6 +1,6 @@
-/* Tests of audit-verify's matrix (lib/audit.c): every line edited,
- * deleted, swapped or duplicated, cut or extended tails, crafted lines,
- * and appends that refuse a log whose tail is not an event line. */
+/* Tests of audit-verify's matrix (lib/audit/auditverify.c): every line
+ * edited, deleted, swapped or duplicated, cut or extended tails, crafted
+ * lines. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -16,21 +16,12 @@
 #include <sodium.h>
 
 #include "breakglass/audit/audit.h"
+#include "breakglass/audit/auditverify.h"
 #include "fake_syslog.h"
 #include "helpers.h"
 #include "test_audit.h"
 
-/* The next character of the same kind (digit, hex letter, letter). */
-static char bump(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c == '9' ? '0' : c + 1;
-	if (c >= 'a' && c <= 'f')
-		return c == 'f' ? 'a' : c + 1;
-	return c == 'Z' ? 'A' : c + 1;
-}
-
-void test_audit_tamper_edit_each_line(void **state)
+static void test_auditverify_edit_each_line(void **state)
 {
 	static const struct { const char *anchor; char to; const char *why; } edits[] = {
 		{ "\"uid\":", 0, "hash mismatch" },
@@ -84,7 +75,7 @@ static void expect_order(struct fixture *f, const struct text *t, const size_t *
 	expect(label, f->tmp, bad, k, why);
 }
 
-void test_audit_tamper_delete_swap_duplicate(void **state)
+static void test_auditverify_delete_swap_duplicate(void **state)
 {
 	struct fixture *f = *state;
 	char label[64], why[64];
@@ -124,7 +115,7 @@ void test_audit_tamper_delete_swap_duplicate(void **state)
 }
 
 /* The end of a 10-line log cut by `cut` bytes, then `tail` added. */
-void test_audit_tamper_tail(void **state)
+static void test_auditverify_tail(void **state)
 {
 	static const struct { const char *tail; size_t cut, bad; const char *why; } cases[] = {
 		{ "", 1, 10, "missing final newline" },
@@ -154,7 +145,7 @@ void test_audit_tamper_tail(void **state)
 }
 
 /* Lines with a correct hash but other faults, each alone in a file. */
-void test_audit_verify_crafted_lines(void **state)
+static void test_auditverify_crafted_lines(void **state)
 {
 	static const struct { const char *head; size_t bad; const char *why; } cases[] = {
 		{ "{\"prev\":\"" ZEROS "\"", 0, "" },
@@ -181,7 +172,7 @@ void test_audit_verify_crafted_lines(void **state)
 	}
 }
 
-void test_audit_verify_empty_missing_and_long(void **state)
+static void test_auditverify_empty_missing_and_long(void **state)
 {
 	struct fixture *f = *state;
 	size_t lines = 9, bad = 9, n = 1024 * 1024 + 1;
@@ -189,7 +180,7 @@ void test_audit_verify_empty_missing_and_long(void **state)
 
 	free(th_write_str(f->dir, "t.jsonl", ""));
 	expect("empty", f->tmp, 0, 0, "");
-	assert_int_equal(bg_audit_verify(f->log, &lines, &bad, why, sizeof(why)), BG_ENOENT);
+	assert_int_equal(bg_auditverify_run(f->log, &lines, &bad, why, sizeof(why)), BG_ENOENT);
 	assert_int_equal(lines + bad, 0);
 	assert_non_null(big);
 	memset(big, 'x', n);
@@ -199,49 +190,17 @@ void test_audit_verify_empty_missing_and_long(void **state)
 	free(big);
 }
 
-/* A tail that is not an event line stops appends: noticed, not papered over. */
-void test_audit_append_refuses_corrupt_tail(void **state)
+int main(void)
 {
-	static const struct { const char *what; size_t cut, xs; const char *tail; } cases[] = {
-		{ "cut last line", 30, 0, "" },
-		{ "newline removed", 1, 0, "" },
-		{ "byte after last line", 1, 0, "X" },
-		{ "garbage line", 0, 0, "garbage\n" },
-		{ "empty line", 0, 0, "\n" },
-		{ "edited last line", 0, 0, NULL },
-		{ "line over 64 KiB", 0, 70000, "\n" },
-		{ "long unended line", 0, 70000, "" },
+#define T(name) cmocka_unit_test_setup_teardown(name, audit_setup, audit_teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_auditverify_edit_each_line),
+		T(test_auditverify_delete_swap_duplicate),
+		T(test_auditverify_tail),
+		T(test_auditverify_crafted_lines),
+		T(test_auditverify_empty_missing_and_long),
 	};
-	struct fixture *f = *state;
-	struct bg_audit_event ev = event_for(5);
-	struct text t, after;
-	size_t i, len;
-	char *buf;
+#undef T
 
-	append_n(f, 1000, 3);
-	read_text(f->log, &t);
-	assert_non_null(buf = malloc(t.len + 70016));
-	for (i = 0; i < N_ELEMS(cases); i++) {
-		len = t.len - cases[i].cut;
-		memcpy(buf, t.data, len);
-		if (cases[i].tail == NULL)
-			buf[t.start[2] + 10] = bump(buf[t.start[2] + 10]);
-		memset(buf + len, 'x', cases[i].xs);
-		len += cases[i].xs;
-		if (cases[i].tail != NULL) {
-			memcpy(buf + len, cases[i].tail, strlen(cases[i].tail));
-			len += strlen(cases[i].tail);
-		}
-		free(th_write(f->logdir, "audit.jsonl", buf, len, 0600));
-		fake_calls = 0;
-		if (bg_audit_append(f->cfg, &ev, NULL) != BG_EINTEGRITY)
-			fail_msg("%s: append was not refused", cases[i].what);
-		read_text(f->log, &after);
-		assert_int_equal(after.len, len);
-		assert_memory_equal(after.data, buf, len);
-		assert_int_equal(fake_calls, 0);
-		free(after.data);
-	}
-	free(buf);
-	free(t.data);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

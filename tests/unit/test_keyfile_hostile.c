@@ -1,4 +1,4 @@
-/* Tests for loading key files (lib/keys.c) that are malformed, hostile,
+/* Tests for loading key files (lib/evidence/keyfile.c) that are malformed, hostile,
  * of the wrong type or kind, too large or unsafe. */
 #include "config.h"
 
@@ -13,9 +13,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "breakglass/evidence/keys.h"
+#include "breakglass/evidence/keyfile.h"
 #include "helpers.h"
-#include "test_keys.h"
+#include "test_keyfile.h"
 
 /* Hostile files: templates whose $TOKENs stand for hex of the fixture's
  * key of type src (or of the other one), each loaded one way. */
@@ -164,7 +164,7 @@ static size_t expand(const struct fixture *f, int src, const char *t, char *out,
 	return n;
 }
 
-void test_keys_hostile_files(void **state)
+void test_keyfile_hostile_files(void **state)
 {
 	struct fixture *f = *state;
 	static char text[8192];
@@ -190,9 +190,9 @@ void test_keys_hostile_files(void **state)
 			assert_int_equal(rename(target, path), 0);
 		k = (void *)1;
 		if (h->how == PUB)
-			r = bg_keys_load_public(path, h->as, geteuid(), &pub);
+			r = bg_keyfile_load_public(path, h->as, geteuid(), &pub);
 		else
-			r = bg_keys_load_pair(path, h->as, geteuid(), &k);
+			r = bg_keyfile_load_pair(path, h->as, geteuid(), &k);
 		if (r != h->want) {
 			print_error("%s: got %d, want %d\n", h->name, r, h->want);
 			failed++;

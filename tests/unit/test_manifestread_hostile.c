@@ -1,5 +1,6 @@
-/* Tests for the signed session manifest (lib/manifest.c) against
- * hand-made hostile files, one table row each. */
+/* Tests for reading the signed session manifest
+ * (lib/evidence/manifestread.c) against hand-made hostile files, one table
+ * row each. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -16,8 +17,10 @@
 #include <sodium.h>
 
 #include "breakglass/evidence/manifest.h"
+#include "breakglass/evidence/manifestread.h"
 #include "helpers.h"
 #include "test_manifest.h"
+#include "test_manifestread.h"
 
 /* Hostile files: a text with $S the session, $I/$P our key id and public
  * key, $J/$Q the other key's, $H a hash; signed (or not) as the row says,
@@ -127,7 +130,7 @@ static size_t expand(const struct fixture *f, const char *tmpl, char *out, size_
 	return n;
 }
 
-void test_manifest_hostile_files(void **state)
+void test_manifestread_hostile_files(void **state)
 {
 	struct fixture *f = *state;
 	unsigned char msg[4096], sig[crypto_sign_BYTES];
@@ -152,7 +155,7 @@ void test_manifest_hostile_files(void **state)
 			memcpy(text + n - 2, "\"}", 2);
 		}
 		put_file(f, text, n);
-		r = bg_manifest_read(f->dir, h->how >= OURS_TRUST_NONE ? NULL : &f->host->pub,
+		r = bg_manifestread_load(f->dir, h->how >= OURS_TRUST_NONE ? NULL : &f->host->pub,
 				     &got, f->why, sizeof(f->why));
 		if (r != (h->why == NULL ? BG_OK : BG_EINTEGRITY) ||
 		    (h->why != NULL && strstr(f->why, h->why) == NULL))
