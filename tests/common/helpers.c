@@ -60,6 +60,25 @@ char *th_write_str(const char *dir, const char *name, const char *text)
 	return th_write(dir, name, text, strlen(text), 0600);
 }
 
+void th_auditors_make(struct bg_keypair **aud, struct bg_pubkey *pubs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (bg_keys_generate(BG_KEY_AUDITOR, &aud[i]) != BG_OK)
+			die("bg_keys_generate");
+		pubs[i] = aud[i]->pub;
+	}
+}
+
+void th_auditors_free(struct bg_keypair **aud, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		bg_keys_free(aud[i]);
+}
+
 void th_rmtree(const char *dir)
 {
 	char path[PATH_MAX];

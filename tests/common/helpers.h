@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "breakglass/config/conf.h"
+#include "breakglass/evidence/keys.h"
 
 /* A new private directory under $TMPDIR (or /tmp); aborts on failure. */
 char *th_mkdtemp(void);
@@ -26,6 +27,10 @@ struct bg_config *th_config_json(const char *dir, const char *json);
 /* A key file for a configuration to name (dir/k, empty, mode 0600): its
  * malloc'ed path. */
 char *th_config_key(const char *dir);
+/* n new auditor key pairs in aud, their public halves in pubs (a
+ * writer's recipients); aborts on failure.  th_auditors_free frees them. */
+void th_auditors_make(struct bg_keypair **aud, struct bg_pubkey *pubs, size_t n);
+void th_auditors_free(struct bg_keypair **aud, size_t n);
 /* Remove dir and everything in it. */
 void th_rmtree(const char *dir);
 /* The whole file at path, NUL-terminated and malloc'ed, its length in

@@ -111,17 +111,13 @@ int read_back(const char *dir, const struct bg_pubkey *host, const struct bg_key
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	int i;
 
 	assert_non_null(f);
 	f->tmp = th_mkdtemp();
 	assert_int_equal(bg_keys_generate(BG_KEY_HOST, &f->host), BG_OK);
 	assert_int_equal(bg_keys_generate(BG_KEY_HOST, &f->other_host), BG_OK);
 	assert_int_equal(bg_keys_generate(BG_KEY_AUDITOR, &f->outsider), BG_OK);
-	for (i = 0; i < NAUD; i++) {
-		assert_int_equal(bg_keys_generate(BG_KEY_AUDITOR, &f->aud[i]), BG_OK);
-		f->pubs[i] = f->aud[i]->pub;
-	}
+	th_auditors_make(f->aud, f->pubs, NAUD);
 	*state = f;
 	return 0;
 }
@@ -129,10 +125,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	int i;
 
-	for (i = 0; i < NAUD; i++)
-		bg_keys_free(f->aud[i]);
+	th_auditors_free(f->aud, NAUD);
 	bg_keys_free(f->outsider);
 	bg_keys_free(f->other_host);
 	bg_keys_free(f->host);

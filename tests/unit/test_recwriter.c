@@ -27,7 +27,6 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	char hex[33];
-	int i;
 
 	assert_non_null(f);
 	f->tmp = th_mkdtemp();
@@ -35,10 +34,7 @@ static int setup(void **state)
 	sodium_bin2hex(hex, sizeof(hex), f->session, sizeof(f->session));
 	assert_true(snprintf(f->dir, sizeof(f->dir), "%s/%s", f->tmp, hex) < (int)sizeof(f->dir));
 	assert_int_equal(bg_keys_generate(BG_KEY_HOST, &f->host), BG_OK);
-	for (i = 0; i < NAUD; i++) {
-		assert_int_equal(bg_keys_generate(BG_KEY_AUDITOR, &f->aud[i]), BG_OK);
-		f->pubs[i] = f->aud[i]->pub;
-	}
+	th_auditors_make(f->aud, f->pubs, NAUD);
 	*state = f;
 	return 0;
 }
@@ -46,10 +42,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	int i;
 
-	for (i = 0; i < NAUD; i++)
-		bg_keys_free(f->aud[i]);
+	th_auditors_free(f->aud, NAUD);
 	bg_keys_free(f->host);
 	th_rmtree(f->tmp);
 	free(f->tmp);
