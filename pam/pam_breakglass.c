@@ -245,8 +245,11 @@ static int announce(pam_handle_t *pamh, const struct bg_grant *g)
 		free(id);
 		return PAM_SESSION_ERR;
 	}
-	if (pam_set_data(pamh, DATA_SESSION, id, free_data) != PAM_SUCCESS)
+	if (pam_set_data(pamh, DATA_SESSION, id, free_data) != PAM_SUCCESS) {
+		free(id);
+		(void)pam_putenv(pamh, "BREAKGLASS_SESSION");
 		return PAM_SESSION_ERR;
+	}
 	gmtime_r(&g->expires, &tm);
 	if (strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm) > 0 &&
 	    bg_snprintf(banner, sizeof(banner),

@@ -74,16 +74,19 @@ int bg_notify_queue(const struct bg_config *cfg, const char *event, size_t len)
 	json_decref(item);
 	if (text == NULL)
 		return BG_ENOMEM;
-	r = bg_safefile_mkdir(dir, 0700, (gid_t)-1);
-	/* The shipper runs as its own account and must be able to delete it. */
-	if (r == BG_OK && pw != NULL && geteuid() == 0 &&
-	    chown(dir, pw->pw_uid, pw->pw_gid) != 0)
-		r = BG_EIO;
-	if (r == BG_OK)
-		r = bg_safefile_write_atomic(path, text, strlen(text), 0600, (gid_t)-1);
-	if (r == BG_OK && pw != NULL && geteuid() == 0 &&
-	    chown(path, pw->pw_uid, pw->pw_gid) != 0)
-		r = BG_EIO;
+	/* The shipper runs as its own account and must be able to delete
+	 * it; that account controls spool_dir, so root sets the owner on the
+	 * descriptors it made, never through a name. */
+	if (pw != NULL && geteuid() == 0) {
+		r = bg_safefile_mkdir_owned(dir, 0700, pw->pw_uid, pw->pw_gid);
+		if (r == BG_OK)
+			r = bg_safefile_write_owned(path, text, strlen(text), 0600, pw->pw_uid,
+						    pw->pw_gid);
+	} else {
+		r = bg_safefile_mkdir(dir, 0700, (gid_t)-1);
+		if (r == BG_OK)
+			r = bg_safefile_write_atomic(path, text, strlen(text), 0600, (gid_t)-1);
+	}
 	free(text);
 	return r;
 }

@@ -203,6 +203,9 @@ static CURLcode set_policy(CURL *c, const struct bg_http_opts *o, char *errbuf)
 	    (e = curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")) != CURLE_OK ||
 	    (e = curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L)) != CURLE_OK ||
 	    (e = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L)) != CURLE_OK ||
+	    /* A lookup the resolver never answers must not hold the login
+	     * past the timeout: its thread is left behind, not waited for. */
+	    (e = curl_easy_setopt(c, CURLOPT_QUICK_EXIT, 1L)) != CURLE_OK ||
 	    /* http_proxy in a setuid caller's environment is the user's. */
 	    (e = curl_easy_setopt(c, CURLOPT_PROXY, "")) != CURLE_OK ||
 	    (e = curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L)) != CURLE_OK ||

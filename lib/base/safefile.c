@@ -200,28 +200,61 @@ int bg_safefile_read(const char *path, uid_t trusted, size_t max,
 	return BG_OK;
 }
 
-/* A temporary file beside path with data[len], mode and group, synced,
- * then put in place: rename (replace) or link, which never replaces
- * anything, a symbolic link included (EEXIST: BG_EUNSAFE); then the
- * directory synced. */
-static int write_file(const char *path, const void *data, size_t len, mode_t mode, gid_t gid,
-		      bool replace)
+/* Splits path into its directory, opened without following a symbolic
+ * link in its last component, and the name in it.  Everything after is
+ * done through the descriptor: whoever controls the parent of that
+ * directory cannot redirect the write by swapping the name. */
+static int open_dir_of(const char *path, char name[NAME_MAX + 1], int *dfd)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX], *slash;
+	char dir[PATH_MAX], *slash;
+
+	if (bg_strlcpy(dir, path, sizeof(dir)) != BG_OK)
+		return BG_EINVAL;
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		if (bg_strlcpy(name, dir, NAME_MAX + 1) != BG_OK)
+			return BG_EINVAL;
+		memcpy(dir, ".", 2);
+	} else {
+		if (bg_strlcpy(name, slash + 1, NAME_MAX + 1) != BG_OK)
+			return BG_EINVAL;
+		slash[slash == dir] = '\0';
+	}
+	if (name[0] == '\0')
+		return BG_EINVAL;
+	*dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*dfd < 0)
+		return errno == ELOOP || errno == ENOTDIR ? BG_EUNSAFE : BG_EIO;
+	return BG_OK;
+}
+
+/* A temporary file beside path with data[len], mode, owner and group,
+ * synced, then put in place: rename (replace) or link, which never
+ * replaces anything, a symbolic link included (EEXIST: BG_EUNSAFE); then
+ * the directory synced.  The owner is set before the file has its name,
+ * so no one can swap something else in to be given away. */
+static int write_file(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
+		      gid_t gid, bool replace)
+{
+	char name[NAME_MAX + 1], tmp[NAME_MAX + 1], rnd[13];
+	unsigned char raw[6];
 	const char *p = data;
 	ssize_t n;
-	int fd, dfd, r = BG_OK;
+	int fd, dfd, r;
 
-	if (bg_snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) != BG_OK ||
-	    bg_strlcpy(dir, path, sizeof(dir)) != BG_OK)
+	if ((r = open_dir_of(path, name, &dfd)) != BG_OK)
+		return r;
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(rnd, sizeof(rnd), raw, sizeof(raw));
+	if (strlen(name) > NAME_MAX - 18 || bg_snprintf(tmp, sizeof(tmp), "%s.tmp.%s", name, rnd) != BG_OK) {
+		close(dfd);
 		return BG_EINVAL;
-	if ((slash = strrchr(dir, '/')) == NULL)
-		memcpy(dir, ".", 2);
-	else
-		slash[slash == dir] = '\0';
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+	}
+	if ((fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+		close(dfd);
 		return BG_EIO;
-	if (fchmod(fd, mode) != 0 || (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0))
+	}
+	if (fchmod(fd, mode) != 0 ||
+	    ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) != 0))
 		r = BG_EIO;
 	while (r == BG_OK && len > 0) {
 		n = write(fd, p, len);
@@ -238,19 +271,15 @@ static int write_file(const char *path, const void *data, size_t len, mode_t mod
 		r = BG_EIO;
 	if (close(fd) != 0 && r == BG_OK)
 		r = BG_EIO;
-	if (r == BG_OK && replace && rename(tmp, path) != 0)
+	if (r == BG_OK && replace && renameat(dfd, tmp, dfd, name) != 0)
 		r = BG_EIO;
-	if (r == BG_OK && !replace && link(tmp, path) != 0)
+	if (r == BG_OK && !replace && linkat(dfd, tmp, dfd, name, 0) != 0)
 		r = errno == EEXIST ? BG_EUNSAFE : BG_EIO;
 	if (r != BG_OK || !replace)
-		(void)unlink(tmp);
-	if (r != BG_OK)
-		return r;
-	/* The new name itself must reach the disk too. */
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return BG_EIO;
-	/* Some file systems cannot sync a directory (EINVAL): nothing to do. */
-	if (fsync(dfd) != 0 && errno != EINVAL)
+		(void)unlinkat(dfd, tmp, 0);
+	/* The new name itself must reach the disk too; some file systems
+	 * cannot sync a directory (EINVAL): nothing to do then. */
+	if (r == BG_OK && fsync(dfd) != 0 && errno != EINVAL)
 		r = BG_EIO;
 	close(dfd);
 	return r;
@@ -259,16 +288,27 @@ static int write_file(const char *path, const void *data, size_t len, mode_t mod
 int bg_safefile_write_atomic(const char *path, const void *data, size_t len,
 			     mode_t mode, gid_t gid)
 {
-	return write_file(path, data, len, mode, gid, true);
+	return write_file(path, data, len, mode, (uid_t)-1, gid, true);
+}
+
+int bg_safefile_write_owned(const char *path, const void *data, size_t len, mode_t mode,
+			    uid_t uid, gid_t gid)
+{
+	return write_file(path, data, len, mode, uid, gid, true);
 }
 
 int bg_safefile_write_new(const char *path, const void *data, size_t len, mode_t mode,
 			  gid_t gid)
 {
-	return write_file(path, data, len, mode, gid, false);
+	return write_file(path, data, len, mode, (uid_t)-1, gid, false);
 }
 
 int bg_safefile_mkdir(const char *path, mode_t mode, gid_t gid)
+{
+	return bg_safefile_mkdir_owned(path, mode, (uid_t)-1, gid);
+}
+
+int bg_safefile_mkdir_owned(const char *path, mode_t mode, uid_t uid, gid_t gid)
 {
 	struct stat st;
 	int fd, r = BG_OK;
@@ -284,7 +324,7 @@ int bg_safefile_mkdir(const char *path, mode_t mode, gid_t gid)
 	 * made (not on whatever the name leads to by now). */
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || fchmod(fd, mode) != 0 ||
-	    (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0))
+	    ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) != 0))
 		r = BG_EIO;
 	if (fd >= 0)
 		close(fd);

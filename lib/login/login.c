@@ -103,7 +103,8 @@ static int check_ticket(struct dialogue *d)
 	if (r == BG_EAUTH)
 		return refuse(d, "The incident system does not know this ticket.",
 			      "ticket_unknown", r);
-	if (d->cfg->auth.ticket_check.fail_policy == BG_FAIL_OPEN) {
+	if ((r == BG_EIO || r == BG_ETIMEOUT) &&
+	    d->cfg->auth.ticket_check.fail_policy == BG_FAIL_OPEN) {
 		bg_warn("ticket check unavailable (%s): admitted unverified", bg_strerror(r));
 		d->lg->ticket_unverified = true;
 		return BG_OK;
@@ -286,8 +287,7 @@ int bg_login_authenticate(const struct bg_config *cfg, const struct bg_login_io 
 
 	r = ask_text(&d, cfg->auth.prompts.ticket, "The ticket", 1, TICKET_MAX, &lg->ticket);
 	if (r == BG_OK && regexec(&cfg->auth.ticket_re, lg->ticket, 0, NULL, 0) != 0) {
-		free(lg->ticket);
-		lg->ticket = NULL;
+		free_answer(&lg->ticket, strlen(lg->ticket));
 		io->tell(io->ctx, "The ticket does not have the form this bastion expects.", true);
 		r = BG_EINVAL;
 	}

@@ -26,6 +26,21 @@ static int build_url(const char *tmpl, const char *ticket, struct bg_buf *url)
 	return r;
 }
 
+/* What the client's result says about the ticket.  Only an outage (no
+ * connection, no answer in time, a 5xx) may be let through by the fail
+ * policy; a definite answer that is not "exists" (a redirect, a 4xx) or
+ * a request that could not be made here is no outage. */
+static int verdict(int r, long status)
+{
+	if (r == BG_OK || r == BG_ETIMEOUT)
+		return r;
+	if (r == BG_EIO && (status == 404 || status == 410))
+		return BG_EAUTH;
+	if (r == BG_EIO && (status == 0 || (status >= 500 && status <= 599)))
+		return BG_EIO;
+	return BG_ECONFIG;
+}
+
 int bg_ticket_check(const struct bg_config *cfg, const char *ticket)
 {
 	/* max_body 0: the body is not needed, only the status says whether
@@ -49,8 +64,7 @@ int bg_ticket_check(const struct bg_config *cfg, const char *ticket)
 		goto out;
 	req.url = bg_buf_str(&url);
 	r = bg_http_request(&opts, &req, &resp);
-	if (r == BG_EIO && resp.status == 404)
-		r = BG_EAUTH;
+	r = verdict(r, resp.status);
 	bg_http_response_free(&resp);
 out:
 	bg_buf_free(&url);

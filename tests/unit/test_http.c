@@ -264,6 +264,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_http_unwanted_body_is_dropped, th_httpd_setup, th_httpd_teardown),
 		cmocka_unit_test_setup_teardown(test_http_refused_connection_is_an_io_error, th_httpd_setup, th_httpd_teardown),
 		cmocka_unit_test_setup_teardown(test_http_no_answer_times_out, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test(test_http_silent_resolver_bounded_by_timeout),
 		cmocka_unit_test(test_http_escaped_text_is_one_segment),
 		cmocka_unit_test_setup_teardown(test_http_schemes_other_than_http_are_refused, th_httpd_setup, th_httpd_teardown),
 		cmocka_unit_test_setup_teardown(test_http_hostile_requests_are_refused, th_httpd_setup, th_httpd_teardown),

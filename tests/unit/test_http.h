@@ -12,6 +12,7 @@ int http_get(struct th_httpd_fixture *f, const struct bg_http_opts *opts, const 
 	     struct bg_http_response *resp);
 
 void test_http_ssl_key_log_file_is_refused(void **state);
+void test_http_silent_resolver_bounded_by_timeout(void **state);
 void test_http_schemes_other_than_http_are_refused(void **state);
 void test_http_hostile_requests_are_refused(void **state);
 void test_http_unreadable_tls_files_are_refused(void **state);

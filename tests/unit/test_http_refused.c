@@ -13,8 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -339,4 +342,56 @@ void test_http_untrusted_server_refused_until_its_ca_is_given(void **state)
 	assert_int_equal(resp.status, 200);
 	bg_http_response_free(&resp);
 	tls_server_stop(pid);
+}
+
+/* A resolver that never answers holds a request no longer than its
+ * timeout (libcurl would otherwise wait for its lookup thread: the
+ * resolver's own timeouts, 2 x 4 s here).  Root only: a child with a
+ * private mount namespace points /etc/resolv.conf at a UDP socket on
+ * loopback that reads nothing. */
+void test_http_silent_resolver_bounded_by_timeout(void **state)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(53) };
+	const struct bg_http_opts opts = { .timeout_ms = 1000 };
+	const struct bg_http_request req = { .method = "GET", .url = "http://bg-stall.test/" };
+	struct bg_http_response resp;
+	char conf[4096], *dir;
+	struct timespec t0, t1;
+	int sock, status;
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	dir = th_mkdtemp();
+	assert_true(snprintf(conf, sizeof(conf), "%s/resolv.conf", dir) < (int)sizeof(conf));
+	free(th_write_str(dir, "resolv.conf",
+			  "nameserver 127.0.0.53\noptions timeout:4 attempts:2\n"));
+	assert_int_equal(inet_pton(AF_INET, "127.0.0.53", &a.sin_addr), 1);
+	assert_true((sock = socket(AF_INET, SOCK_DGRAM, 0)) >= 0);
+	if (bind(sock, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		close(sock);
+		th_rmtree(dir);
+		free(dir);
+		skip();         /* a resolver already serves there */
+	}
+	assert_true((pid = fork()) >= 0);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNS) != 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		    mount(conf, "/etc/resolv.conf", NULL, MS_BIND, NULL) != 0)
+			_exit(2);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		status = bg_http_request(&opts, &req, &resp);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		bg_http_response_free(&resp);
+		/* Well below the resolver's 8 s, with room for a slow machine. */
+		_exit(status != BG_OK && t1.tv_sec - t0.tv_sec < 4 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(sock);
+	th_rmtree(dir);
+	free(dir);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }

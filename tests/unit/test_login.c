@@ -273,6 +273,9 @@ static void test_login_ticket_check_follows_fail_policy(void **state)
 		{ "open", "404", "ticket_unknown", false },
 		{ "open", "500", NULL, true },
 		{ "open", "hang", NULL, true },
+		/* A definite answer is no outage: refused whatever the policy. */
+		{ "open", "403", "ticket_check_failed", false },
+		{ "open", "302", "ticket_check_failed", false },
 	};
 	struct fixture *f = *state;
 	char extra[1024], user[16], c[16], req[8192];

@@ -226,6 +226,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_safefile_write_new_creates_with_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_safefile_write_new_never_replaces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_safefile_write_new_missing_dir_eio, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_safefile_write_through_symlinked_dir_unsafe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_safefile_write_owned_sets_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_safefile_mkdir_exact_mode_despite_umask, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_safefile_mkdir_existing_left_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_safefile_mkdir_over_file_or_symlink_unsafe, setup, teardown),

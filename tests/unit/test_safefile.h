@@ -22,5 +22,7 @@ void test_safefile_mkdir_existing_left_alone(void **state);
 void test_safefile_mkdir_over_file_or_symlink_unsafe(void **state);
 void test_safefile_mkdir_missing_parent_enoent(void **state);
 void test_safefile_foreign_group_refused_leaves_nothing(void **state);
+void test_safefile_write_through_symlinked_dir_unsafe(void **state);
+void test_safefile_write_owned_sets_owner(void **state);
 
 #endif

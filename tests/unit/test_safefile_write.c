@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -295,4 +296,63 @@ void test_safefile_foreign_group_refused_leaves_nothing(void **state)
 	assert_int_equal(bg_safefile_mkdir(dir, 0750, 0), BG_EIO);
 	assert_int_equal(lstat(dir, &st), -1);
 	free(p);
+}
+
+/* The directory's last component is a symbolic link: refused, and
+ * nothing is written where it leads (a name someone else controls must
+ * not redirect a write). */
+void test_safefile_write_through_symlinked_dir_unsafe(void **state)
+{
+	struct fixture *f = *state;
+	char real[4096], link[4096], path[4200], there[4200];
+
+	assert_true(snprintf(real, sizeof(real), "%s/real", f->dir) < (int)sizeof(real));
+	assert_true(snprintf(link, sizeof(link), "%s/link", f->dir) < (int)sizeof(link));
+	assert_true(snprintf(path, sizeof(path), "%s/x", link) < (int)sizeof(path));
+	assert_true(snprintf(there, sizeof(there), "%s/x", real) < (int)sizeof(there));
+	assert_int_equal(mkdir(real, 0700), 0);
+	assert_int_equal(symlink(real, link), 0);
+	assert_int_equal(bg_safefile_write_atomic(path, "a", 1, 0600, (gid_t)-1), BG_EUNSAFE);
+	assert_int_equal(bg_safefile_write_new(path, "a", 1, 0600, (gid_t)-1), BG_EUNSAFE);
+	assert_int_equal(bg_safefile_write_owned(path, "a", 1, 0600, geteuid(), (gid_t)-1),
+			 BG_EUNSAFE);
+	assert_int_equal(access(there, F_OK), -1);
+	assert_no_tmp_left(real);
+}
+
+/* Owned by another account from the start (root), or refused with
+ * nothing left behind (anyone else, who may not give files away). */
+void test_safefile_write_owned_sets_owner(void **state)
+{
+	struct fixture *f = *state;
+	/* Root gives to nobody; anyone else tries to give to root. */
+	struct passwd *pw = getpwnam(geteuid() == 0 ? "nobody" : "root");
+	char path[4096], dir[4096];
+	struct stat st;
+	int r;
+
+	assert_non_null(pw);
+	assert_true(snprintf(path, sizeof(path), "%s/owned", f->dir) < (int)sizeof(path));
+	assert_true(snprintf(dir, sizeof(dir), "%s/ownd", f->dir) < (int)sizeof(dir));
+	r = bg_safefile_write_owned(path, "abc", 3, 0600, pw->pw_uid, pw->pw_gid);
+	if (geteuid() != 0) {
+		assert_int_equal(r, BG_EIO);
+		assert_int_equal(access(path, F_OK), -1);
+		assert_no_tmp_left(f->dir);
+		assert_int_equal(bg_safefile_mkdir_owned(dir, 0700, pw->pw_uid, pw->pw_gid),
+				 BG_EIO);
+		assert_int_equal(access(dir, F_OK), -1);
+		return;
+	}
+	assert_int_equal(r, BG_OK);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_int_equal(st.st_uid, pw->pw_uid);
+	assert_int_equal(st.st_gid, pw->pw_gid);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_no_tmp_left(f->dir);
+	assert_int_equal(bg_safefile_mkdir_owned(dir, 0700, pw->pw_uid, pw->pw_gid), BG_OK);
+	assert_int_equal(lstat(dir, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_uid, pw->pw_uid);
+	assert_int_equal(st.st_mode & 07777, 0700);
 }

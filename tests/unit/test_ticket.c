@@ -68,12 +68,16 @@ static void test_ticket_status_decides_the_result(void **state)
 		{ "/api/{ticket}/200", BG_OK },
 		{ "/api/{ticket}/204", BG_OK },
 		{ "/api/{ticket}/404", BG_EAUTH },
+		{ "/api/{ticket}/410", BG_EAUTH },
+		/* An outage: the fail policy decides. */
 		{ "/api/{ticket}/500", BG_EIO },
-		/* 3xx is not "exists": a redirect could lead anywhere. */
-		{ "/api/{ticket}/302", BG_EIO },
-		{ "/api/{ticket}/403", BG_EIO },
-		{ "/api/{ticket}/401", BG_EIO },
 		{ "/api/{ticket}/503", BG_EIO },
+		/* 3xx is not "exists": a redirect could lead anywhere; a 4xx is
+		 * a definite answer, not an outage. */
+		{ "/api/{ticket}/302", BG_ECONFIG },
+		{ "/api/{ticket}/400", BG_ECONFIG },
+		{ "/api/{ticket}/403", BG_ECONFIG },
+		{ "/api/{ticket}/401", BG_ECONFIG },
 	};
 	struct th_httpd_fixture *f = *state;
 	size_t i, before;
@@ -85,6 +89,19 @@ static void test_ticket_status_decides_the_result(void **state)
 		/* Exactly one request: no retry, no redirect followed. */
 		assert_int_equal(th_httpd_count(f->httpd), before + 1);
 	}
+}
+
+/* A request that cannot be made here is no outage either: refused,
+ * nothing sent. */
+static void test_ticket_sslkeylogfile_refused(void **state)
+{
+	struct th_httpd_fixture *f = *state;
+	size_t before = th_httpd_count(f->httpd);
+
+	assert_int_equal(setenv("SSLKEYLOGFILE", "/tmp/keys", 1), 0);
+	assert_int_equal(check(f, "/api/{ticket}/200", "INC-1"), BG_ECONFIG);
+	assert_int_equal(unsetenv("SSLKEYLOGFILE"), 0);
+	assert_int_equal(th_httpd_count(f->httpd), before);
 }
 
 static void test_ticket_no_answer_times_out(void **state)
@@ -182,6 +199,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ticket_status_decides_the_result, th_httpd_setup, th_httpd_teardown),
 		cmocka_unit_test_setup_teardown(test_ticket_no_answer_times_out, th_httpd_setup, th_httpd_teardown),
+		cmocka_unit_test_setup_teardown(test_ticket_sslkeylogfile_refused, th_httpd_setup, th_httpd_teardown),
 		cmocka_unit_test_setup_teardown(test_ticket_refused_connection_is_an_io_error, th_httpd_setup, th_httpd_teardown),
 		cmocka_unit_test_setup_teardown(test_ticket_id_is_one_escaped_path_segment, th_httpd_setup, th_httpd_teardown),
 		cmocka_unit_test_setup_teardown(test_ticket_dot_segments_do_not_exist, th_httpd_setup, th_httpd_teardown),

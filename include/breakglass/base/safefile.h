@@ -31,9 +31,15 @@ BG_WUR int bg_safefile_read(const char *path, uid_t trusted, size_t max,
 
 /* Replace path with data[len] so that readers see the old or the new
  * file, never a mix: a temporary file beside it (mode, and group gid
- * unless -1), fsync, rename, fsync of the directory. */
+ * unless -1), fsync, rename, fsync of the directory.  The directory is
+ * opened once (BG_EUNSAFE if its last component is a symbolic link) and
+ * everything is done through it. */
 BG_WUR int bg_safefile_write_atomic(const char *path, const void *data,
 				    size_t len, mode_t mode, gid_t gid);
+/* The same, owned by uid (unless -1) before it takes its name: for a file
+ * root hands to another account in a directory that account controls. */
+BG_WUR int bg_safefile_write_owned(const char *path, const void *data, size_t len,
+				   mode_t mode, uid_t uid, gid_t gid);
 /* As bg_safefile_write_atomic, but path must not exist: anything there,
  * a symbolic link included, is left alone and the call fails with
  * BG_EUNSAFE, also when it appeared while the file was being written
@@ -44,5 +50,8 @@ BG_WUR int bg_safefile_write_new(const char *path, const void *data,
 /* Make directory path with mode (and group gid unless -1) if it does not
  * exist; an existing one is left as it is.  Its parent must exist. */
 BG_WUR int bg_safefile_mkdir(const char *path, mode_t mode, gid_t gid);
+/* The same, a new directory also owned by uid (unless -1), set on what
+ * was made, never through a name swapped in since. */
+BG_WUR int bg_safefile_mkdir_owned(const char *path, mode_t mode, uid_t uid, gid_t gid);
 
 #endif
