@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,18 @@ static void undumpable(void)
 {
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		abort();
+}
+
+/* The signals whose default action dumps core (signal(7)). */
+static void core_signals(sigset_t *set)
+{
+	static const int sigs[] = { SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE,
+				    SIGSEGV, SIGSYS, SIGXCPU, SIGXFSZ };
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(set, sigs[i]);
 }
 
 static void become_user(const struct priv *p)
@@ -188,13 +201,21 @@ static int (*const table[PRIV_N_OPS])(const struct priv *p, struct priv_req *q) 
 static int run(const struct priv *p, int (*body)(const struct priv *p, struct priv_req *q),
 	       struct priv_req *q)
 {
+	sigset_t dumping, old;
 	int r, saved;
 
+	/* Each id change makes the process dumpable again (by
+	 * fs.suid_dumpable) until undumpable() runs: a core-dumping signal
+	 * from the user must wait until it has. */
+	core_signals(&dumping);
+	if (sigprocmask(SIG_BLOCK, &dumping, &old) != 0)
+		abort();
 	if (setresuid((uid_t)-1, p->rec_uid, (uid_t)-1) != 0 ||
 	    setresgid((gid_t)-1, p->rec_gid, (gid_t)-1) != 0 ||
 	    !ids_are(p, p->rec_uid, p->rec_gid)) {
 		saved = errno;
 		become_user(p);
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
 		errno = saved != 0 ? saved : EPERM;
 		return BG_EPRIV;
 	}
@@ -202,6 +223,7 @@ static int run(const struct priv *p, int (*body)(const struct priv *p, struct pr
 	r = body(p, q);
 	saved = errno;
 	become_user(p);
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = saved;
 	return r;
 }

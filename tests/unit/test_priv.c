@@ -32,6 +32,7 @@ static struct kernel {
 	gid_t rg, eg, sg;
 	unsigned long dumpable;
 	long refuse_uid, refuse_gid;
+	int exposed;            /* changes made while SIGQUIT could come */
 	char log[256];
 } k;
 
@@ -72,8 +73,12 @@ static int change(unsigned *cur, const unsigned *nxt, long refuse, char what)
 		if (nxt[i] != (unsigned)-1)
 			cur[i] = nxt[i];
 	if (nxt[1] != (unsigned)-1) {
+		sigset_t now;
+
 		note("%c%u ", what, nxt[1]);
 		k.dumpable = 1;
+		if (sigprocmask(SIG_BLOCK, NULL, &now) != 0 || !sigismember(&now, SIGQUIT))
+			k.exposed++;
 	}
 	return 0;
 }
@@ -282,6 +287,26 @@ CASE(test_body_failure_is_returned_after_restore)
 	assert_user_again();
 }
 
+/* A core-dumping signal from the user cannot land while an id change
+ * has made the process dumpable (fs.suid_dumpable 1): blocked around
+ * every change, the caller's mask back afterwards, refused switch too. */
+CASE(test_core_signals_blocked_around_id_changes)
+{
+	struct priv_req q = manifest_req();
+	sigset_t before, after;
+
+	assert_int_equal(sigprocmask(SIG_BLOCK, NULL, &before), 0);
+	assert_false(sigismember(&before, SIGQUIT));
+	assert_int_equal(priv_request(&p, &q), BG_OK);
+	k.refuse_gid = REC;
+	assert_int_equal(priv_request(&p, &q), BG_EPRIV);
+	assert_int_equal(k.exposed, 0);
+	assert_int_equal(sigprocmask(SIG_BLOCK, NULL, &after), 0);
+	assert_false(sigismember(&after, SIGQUIT));
+	assert_false(sigismember(&after, SIGXFSZ));
+	assert_user_again();
+}
+
 int main(void)
 {
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
@@ -291,6 +316,7 @@ int main(void)
 		T(test_unrestorable_user_ids_abort),
 		T(test_op_outside_table_is_einval_and_changes_nothing),
 		T(test_body_failure_is_returned_after_restore),
+		T(test_core_signals_blocked_around_id_changes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
