@@ -1,4 +1,4 @@
-/* The command line of a non-interactive session (docs/FORMAT.md 7.3 and
+/* The command line of a non-interactive session (docs/FORMAT.md 7.2 and
  * 8): the bytes as given, capped and marked when cut, as the JSON of the
  * transcript's meta event and of the manifest, and as a log line. */
 #ifndef BREAKGLASS_COMMAND_H
