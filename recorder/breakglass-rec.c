@@ -187,6 +187,8 @@ static void commands_of(struct rec *r, int argc, char **argv)
 {
 	const char *ssh = getenv("SSH_ORIGINAL_COMMAND");
 
+	if (argc != 3 && ssh == NULL)
+		return;
 	if ((r->cmds = calloc(BG_COMMAND_SOURCES, sizeof(*r->cmds))) == NULL)
 		refuse(r, "out of memory");
 	if (argc == 3 && bg_command_set(&r->cmds[r->n_cmds++], BG_COMMAND_ARG, argv[2]) != BG_OK)
