@@ -217,7 +217,7 @@ static int session(struct rec *r, const char *cmd)
 				 .user_err = STDERR_FILENO };
 	struct spawn_child c;
 	struct record *rec;
-	char why[256], banner[256], what[2 * 1200];
+	char why[256], banner[256], what[BG_COMMAND_DESCRIBE_LEN];
 	bool stopped = false, raw_set = false;
 	char **env;
 	int st = 0, rc;

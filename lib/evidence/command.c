@@ -18,8 +18,10 @@
 
 /* Integers beyond 2^53 do not survive every JSON reader. */
 #define CMD_INT_MAX (((json_int_t)1 << 53) - 1)
-/* What a log line shows of one command. */
-#define DESCRIBE_MAX 256
+/* What a log line shows of one command: two, escaped, fit in one line. */
+#define DESCRIBE_MAX 128
+_Static_assert(BG_COMMAND_SOURCES * (4 * DESCRIBE_MAX + 8 + 64) <= BG_COMMAND_DESCRIBE_LEN,
+	       "a log line has room for every command");
 
 static const char *const source_names[] = {
 	[BG_COMMAND_ARG] = "-c", [BG_COMMAND_SSH] = "SSH_ORIGINAL_COMMAND",

@@ -127,7 +127,8 @@ static void test_command_meta_event(void **state __attribute__((unused)))
 /* The log line: escaped, cut, the length and the cut said. */
 static void test_command_describe_for_the_log(void **state __attribute__((unused)))
 {
-	char *big = malloc(100001), out[1200];
+	const char *tail = "...\" (100000 bytes, truncated)";
+	char *big = malloc(100001), out[BG_COMMAND_DESCRIBE_LEN];
 	struct bg_command c[2];
 	size_t i;
 
@@ -145,6 +146,13 @@ static void test_command_describe_for_the_log(void **state __attribute__((unused
 	assert_non_null(strstr(out, "-c \"id\\x0a\\x1b]0;pwned\\x07\\x5c \\xc3\\xa9\" (17 bytes), "));
 	assert_non_null(strstr(out, "SSH_ORIGINAL_COMMAND \"\\x0d\\x0d"));
 	assert_non_null(strstr(out, "...\" (100000 bytes, truncated)"));
+	/* Both at their longest still fit, the lengths said. */
+	free(c[0].bytes);
+	assert_int_equal(bg_command_set(&c[0], BG_COMMAND_ARG, big), BG_OK);
+	bg_command_describe(c, 2, out, sizeof(out));
+	assert_non_null(strstr(out, "...\" (100000 bytes, truncated), SSH_ORIGINAL_COMMAND \""));
+	assert_true(strlen(out) > strlen(tail));
+	assert_string_equal(out + strlen(out) - strlen(tail), tail);
 	/* A small buffer: cut, terminated. */
 	bg_command_describe(c, 2, out, 10);
 	assert_int_equal(strlen(out), 9);

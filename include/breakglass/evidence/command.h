@@ -45,8 +45,10 @@ json_t *bg_command_json(const struct bg_command *c, size_t n);
 const char *bg_command_from_json(const json_t *a, struct bg_command **out, size_t *n);
 /* {"command":[...]}, malloc'ed, for the transcript's meta event. */
 BG_WUR int bg_command_meta(const struct bg_command *c, size_t n, char **out);
-/* For a log line: each command as SOURCE "escaped text" and its length
- * ("... (N bytes)" when it is cut), no control character; "-" for none. */
+/* For a log line: each command as SOURCE "its first 128 bytes, escaped"
+ * and its length (and "truncated" when the recording cut it), no control
+ * character; "-" for none.  BG_COMMAND_DESCRIBE_LEN holds two. */
+#define BG_COMMAND_DESCRIBE_LEN 1280
 void bg_command_describe(const struct bg_command *c, size_t n, char *out, size_t outlen);
 
 #endif
