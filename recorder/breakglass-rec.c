@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 
 #include "breakglass/config/conf.h"
+#include "breakglass/evidence/command.h"
 #include "breakglass/evidence/grant.h"
 #include "breakglass/evidence/keyfile.h"
 #include "breakglass/evidence/keys.h"
@@ -57,6 +58,8 @@ struct rec {
 	struct bg_keypair *host;
 	struct bg_pubkey *auditors;
 	size_t n_auditors;
+	struct bg_command *cmds;        /* what the session was asked to run */
+	size_t n_cmds;
 	char host_name[256];
 };
 
@@ -177,6 +180,23 @@ static const char *command(int argc, char **argv)
 	return getenv("SSH_ORIGINAL_COMMAND");
 }
 
+/* For the transcript, the manifest and the log: -c's COMMAND (what is
+ * run) first, then SSH_ORIGINAL_COMMAND, which a ForceCommand's own
+ * command may act on; none for an interactive shell. */
+static void commands_of(struct rec *r, int argc, char **argv)
+{
+	const char *ssh = getenv("SSH_ORIGINAL_COMMAND");
+
+	if (argc != 3 && ssh == NULL)
+		return;
+	if ((r->cmds = calloc(BG_COMMAND_SOURCES, sizeof(*r->cmds))) == NULL)
+		refuse(r, "out of memory");
+	if (argc == 3 && bg_command_set(&r->cmds[r->n_cmds++], BG_COMMAND_ARG, argv[2]) != BG_OK)
+		refuse(r, "out of memory");
+	if (ssh != NULL && bg_command_set(&r->cmds[r->n_cmds++], BG_COMMAND_SSH, ssh) != BG_OK)
+		refuse(r, "out of memory");
+}
+
 static int exit_status(int st)
 {
 	if (WIFEXITED(st))
@@ -191,12 +211,13 @@ static int session(struct rec *r, const char *cmd)
 				 .term_fd = STDIN_FILENO, .drop = drop_cb, .drop_ctx = &r->priv };
 	struct record_opts ro = { .cfg = r->cfg, .grant = r->grant, .host_name = r->host_name,
 				  .host = r->host, .auditors = r->auditors,
-				  .n_auditors = r->n_auditors, .priv = priv_cb, .priv_ctx = &r->priv };
+				  .n_auditors = r->n_auditors, .command = r->cmds,
+				  .n_commands = r->n_cmds, .priv = priv_cb, .priv_ctx = &r->priv };
 	struct relay_opts rl = { .user_in = STDIN_FILENO, .user_out = STDOUT_FILENO,
 				 .user_err = STDERR_FILENO };
 	struct spawn_child c;
 	struct record *rec;
-	char why[256], banner[256];
+	char why[256], banner[256], what[BG_COMMAND_DESCRIBE_LEN];
 	bool stopped = false, raw_set = false;
 	char **env;
 	int st = 0, rc;
@@ -227,8 +248,9 @@ static int session(struct rec *r, const char *cmd)
 		cfmakeraw(&raw);
 		raw_set = tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0;
 	}
-	bg_log_msg(BG_LOG_INFO, "breakglass-rec", "uid %ld session %s: recording started (%s)",
-		   (long)r->priv.user_uid, r->session, so.pty ? "pty" : "pipes");
+	bg_command_describe(r->cmds, r->n_cmds, what, sizeof(what));
+	bg_log_msg(BG_LOG_INFO, "breakglass-rec", "uid %ld session %s: recording started (%s), "
+		   "command %s", (long)r->priv.user_uid, r->session, so.pty ? "pty" : "pipes", what);
 	rl.pty = c.pty;
 	rl.child_in = c.in;
 	rl.child_out = c.out;
@@ -252,6 +274,7 @@ static int session(struct rec *r, const char *cmd)
 			   "exit status %d", r->session, exit_status(st));
 	record_free(rec);
 	environ_free(env);
+	bg_command_free(r->cmds, r->n_cmds);
 	return exit_status(st);
 }
 
@@ -276,6 +299,7 @@ int main(int argc, char **argv)
 		r.session = NULL;
 		refuse(&r, "this login has no emergency access grant (BREAKGLASS_SESSION)");
 	}
+	commands_of(&r, argc, argv);
 	who(&r);
 	load(&r);
 	return session(&r, cmd);

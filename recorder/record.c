@@ -59,6 +59,7 @@ static struct bg_manifest manifest_now(struct record *r, bool complete)
 		.host = (char *)r->o.host_name, .user = r->o.grant->user,
 		.ticket = r->o.grant->ticket, .start = r->start,
 		.end = complete ? r->end : NULL, .complete = complete,
+		.command = (struct bg_command *)r->o.command, .n_commands = r->o.n_commands,
 	};
 
 	memcpy(m.session, r->session, sizeof(r->session));
@@ -280,6 +281,12 @@ int record_open(const struct record_opts *o, struct record **out, char *why, siz
 	if ((rc = bg_grant_json(o->grant, BG_GRANT_META, &meta)) == BG_OK)
 		rc = bg_recwriter_event(r->w, BG_EV_META, 0, meta, strlen(meta));
 	free(meta);
+	/* {"command": [...]}: what this session was asked to run. */
+	if (rc == BG_OK && o->n_commands > 0 &&
+	    (rc = bg_command_meta(o->command, o->n_commands, &meta)) == BG_OK) {
+		rc = bg_recwriter_event(r->w, BG_EV_META, 0, meta, strlen(meta));
+		free(meta);
+	}
 	/* The grant is on disk before the user gets a shell. */
 	if (rc == BG_OK)
 		rc = bg_recwriter_flush(r->w);

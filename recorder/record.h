@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "breakglass/config/conf.h"
+#include "breakglass/evidence/command.h"
 #include "breakglass/evidence/grant.h"
 #include "breakglass/evidence/keys.h"
 #include "priv.h"
@@ -23,6 +24,9 @@ struct record_opts {
 	const struct bg_keypair *host;
 	const struct bg_pubkey *auditors;
 	size_t n_auditors;
+	/* A non-interactive session's command (n_commands 0: interactive). */
+	const struct bg_command *command;
+	size_t n_commands;
 	/* Run a spool request (PRIV_SEGMENT_OPEN, PRIV_SEGMENT_NEXT,
 	 * PRIV_MANIFEST_WRITE) with the rights to write the spool:
 	 * priv_request(priv_ctx, req) in the recorder. */
@@ -36,7 +40,8 @@ struct record_opts {
 struct record;
 
 /* Make paths.spool_dir/<session>/ (0700), open segment 0, write the
- * grant as the first event and the first manifest.  BG_OK or an error
+ * grant as the first event, the command (if any) as the next, and the
+ * first manifest.  BG_OK or an error
  * with why (no shell may start without a recording). */
 int record_open(const struct record_opts *o, struct record **out, char *why,
 		size_t whylen);

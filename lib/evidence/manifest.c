@@ -92,6 +92,8 @@ const char *bg_manifest_problem(const struct bg_manifest *m)
 		if (m->segments[i].bytes > (uint64_t)MAN_INT_MAX)
 			return "segment size out of range";
 	}
+	if (m->command != NULL || m->n_commands > 0)
+		return bg_command_problem(m->command, m->n_commands);
 	return NULL;
 }
 
@@ -139,6 +141,13 @@ int bg_manifest_signed_bytes(const struct bg_manifest *m, char **prefix, size_t 
 	/* Packing fails on a string that is not UTF-8, or out of memory. */
 	if (o == NULL)
 		return BG_EINVAL;
+	/* Last before the signature, and only for a command: older manifests
+	 * keep their bytes. */
+	if (m->n_commands > 0 &&
+	    json_object_set_new(o, "command", bg_command_json(m->command, m->n_commands)) != 0) {
+		json_decref(o);
+		return BG_ENOMEM;
+	}
 	*prefix = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
 	json_decref(o);
 	if (*prefix == NULL)
@@ -239,5 +248,6 @@ void bg_manifest_free(struct bg_manifest *m)
 	free(m->start);
 	free(m->end);
 	free(m->segments);
+	bg_command_free(m->command, m->n_commands);
 	free(m);
 }

@@ -76,15 +76,16 @@ static const char *members_get(json_t *root, struct bg_manifest *m, unsigned cha
 	json_error_t jerr;
 	const char *session, *id, *pk, *sighex, *host, *user, *ticket, *start;
 	json_int_t version;
-	json_t *end, *segs;
+	json_t *end, *segs, *command = NULL;
+	const char *bad;
 	int complete;
 
 	/* "!": a member not named here is an error. */
 	if (json_unpack_ex(root, &jerr, 0, "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b, "
-			   "s:o, s:s !}", "version", &version, "session", &session, "host", &host,
+			   "s:o, s?o, s:s !}", "version", &version, "session", &session, "host", &host,
 			   "host_key_id", &id, "host_public", &pk, "user", &user, "ticket", &ticket,
 			   "start", &start, "end", &end, "complete", &complete, "segments", &segs,
-			   "signature", &sighex) != 0) {
+			   "command", &command, "signature", &sighex) != 0) {
 		/* Its text names members and types, not values: kept printable. */
 		bg_text_quote(jerr.text, 120, q, qlen);
 		return q;
@@ -105,6 +106,9 @@ static const char *members_get(json_t *root, struct bg_manifest *m, unsigned cha
 	    (json_is_string(end) && (m->end = strdup(json_string_value(end))) == NULL))
 		return no_memory;
 	m->complete = complete != 0;
+	if (command != NULL &&
+	    (bad = bg_command_from_json(command, &m->command, &m->n_commands)) != NULL)
+		return bad;
 	return segments_get(segs, m);
 }
 

@@ -34,6 +34,51 @@ rc=$?
 [ "$rc" = 0 ] && grep -q after-eof "$S/closed.out" && pass stdin-closed-no-hang ||
 	fail stdin-closed-no-hang "exit $rc: $(show 3 "$S/closed.out") $(show 3 "$S/closed.err")"
 
+# ---- the command of a non-interactive session ------------------------------
+
+# cmd_recorded NAME SESSION WANT: the transcript (second event) and the
+# signed manifest (last member) hold the command objects WANT.
+cmd_recorded() {
+	verdict "$1" "$2" 0
+	replay_cat "$1" "$2" --json
+	[ "$(sed -n 2p "$S/$1.cat")" = "{\"t\":0,\"segment\":0,\"type\":\"meta\",\"meta\":{\"command\":$3}}" ] &&
+		pass "$1-in-transcript" || fail "$1-in-transcript" "$(show 3 "$S/$1.cat")"
+	grep -q -F ",\"command\":$3,\"signature\":\"" "$SPOOL/$2/manifest.json" &&
+		pass "$1-in-manifest" || fail "$1-in-manifest" "$(cut -c 1-600 "$SPOOL/$2/manifest.json")"
+}
+
+# The recorder as login shell: sshd runs it as breakglass-rec -c COMMAND.
+grant "$UA" 600
+ID=$REPLY
+as "$UA" "$ID" "$REC" -c 'echo hi; id' < /dev/null > "$S/cmd-c.out" 2> "$S/cmd-c.err"
+expect_rc cmd-login-shell-exit $? 0
+cmd_recorded cmd-login-shell "$ID" \
+	'[{"source":"-c","text":"echo hi; id","length":11,"truncated":false}]'
+# Under ForceCommand: what the client asked for is in SSH_ORIGINAL_COMMAND,
+# here with an escape, a newline and a byte that is not UTF-8 (kept as hex).
+grant "$UA" 600
+ID=$REPLY
+as "$UA" "$ID" env "SSH_ORIGINAL_COMMAND=$(printf 'echo \033[31mred\nid #\377')" "$REC" \
+	< /dev/null > "$S/cmd-ssh.out" 2> "$S/cmd-ssh.err"
+expect_rc cmd-forcecommand-exit $? 0
+grep -q -x "uid=$(id -u "$UA").*" "$S/cmd-ssh.out" && pass cmd-forcecommand-ran ||
+	fail cmd-forcecommand-ran "$(show 3 "$S/cmd-ssh.out")"
+cmd_recorded cmd-forcecommand "$ID" \
+	'[{"source":"SSH_ORIGINAL_COMMAND","hex":"6563686f201b5b33316d7265640a69642023ff","length":19,"truncated":false}]'
+# Both: -c is what runs, SSH_ORIGINAL_COMMAND what the client asked for.
+grant "$UA" 600
+ID=$REPLY
+as "$UA" "$ID" env "SSH_ORIGINAL_COMMAND=scp -t /tmp" "$REC" -c /usr/lib/openssh/sftp-server \
+	< /dev/null > /dev/null 2> "$S/cmd-both.err"
+cmd_recorded cmd-both "$ID" '[{"source":"-c","text":"/usr/lib/openssh/sftp-server","length":28,"truncated":false},{"source":"SSH_ORIGINAL_COMMAND","text":"scp -t /tmp","length":11,"truncated":false}]'
+# 100 000 bytes (an argument holds at most 128 KiB): 65536 kept, the cut said.
+grant "$UA" 600
+ID=$REPLY
+long=$(head -c 99998 /dev/zero | tr '\0' a)
+as "$UA" "$ID" "$REC" -c ": $long" < /dev/null > /dev/null 2> "$S/cmd-long.err"
+expect_rc cmd-long-exit $? 0
+cmd_recorded cmd-long "$ID" "[{\"source\":\"-c\",\"text\":\": $(printf '%s' "$long" | cut -c 1-65534)\",\"length\":100000,\"truncated\":true}]"
+
 # ---- what the child gets ---------------------------------------------------
 
 grant "$UA" 600
@@ -187,6 +232,9 @@ grep -q 's3cret' "$S/pty-in.cat" "$S/pty.cat" && why="$why the secret was record
 grep -q '\[redacted: 12 bytes\]' "$S/pty-in.cat" || why="$why no redaction marker;"
 grep -q '"type":"resize","cols":100,"rows":40' "$S/pty-json.cat" || why="$why no resize to 100x40;"
 grep -q '40 100' "$S/pty.cat" || why="$why the shell did not see 40 100;"
+# Interactive: no command, in the transcript or the manifest.
+grep -q '"meta":{"command"' "$S/pty-json.cat" && why="$why a command event;"
+grep -q '"command"' "$SPOOL/$ID/manifest.json" && why="$why a command in the manifest;"
 [ -z "$why" ] && pass pty-transcript || fail pty-transcript "$why $(show 20 "$S/typed.exp")"
 
 grant "$UA" 3

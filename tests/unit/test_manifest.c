@@ -138,6 +138,82 @@ static void test_manifest_write_refuses_what_it_would_not_read(void **state)
 	free(path);
 }
 
+/* Replace the first from in the file's text with to (same length). */
+static void edit_file(struct fixture *f, const char *from, const char *to)
+{
+	char *path = manifest_path(f), *text, *at;
+	size_t len = 0;
+
+	assert_non_null(text = th_slurp(path, &len));
+	assert_non_null(at = strstr(text, from));
+	memcpy(at, to, strlen(to));
+	put_file(f, text, len);
+	free(text);
+	free(path);
+}
+
+/* The command, when there is one, is the last signed member: its bytes
+ * come back exactly, and changing or dropping it breaks the signature. */
+static void test_manifest_command_round_trip_and_signed(void **state)
+{
+	struct fixture *f = *state;
+	struct bg_command c[2];
+	struct bg_manifest *got;
+	char *big = malloc(1024 * 1024 + 1), *text, *at;
+	const char *want = ",\"command\":[{\"source\":\"-c\",\"text\":\"echo hi; id\\u001B[2J\","
+		"\"length\":15,\"truncated\":false},{\"source\":\"SSH_ORIGINAL_COMMAND\","
+		"\"hex\":\"736370202d74202f746d702fff\",\"length\":13,\"truncated\":false}],"
+		"\"signature\":\"";
+	size_t len = 0, i;
+
+	assert_non_null(big);
+	memset(big, 'x', 1024 * 1024);
+	big[1024 * 1024] = '\0';
+	assert_int_equal(bg_command_set(&c[0], BG_COMMAND_ARG, "echo hi; id\x1b[2J"), BG_OK);
+	assert_int_equal(bg_command_set(&c[1], BG_COMMAND_SSH, "scp -t /tmp/\xff"), BG_OK);
+	f->m.command = c;
+	f->m.n_commands = 2;
+	text = write_and_slurp(f, &len);
+	assert_non_null(at = strstr(text, want));
+	/* Right before the signature. */
+	assert_int_equal((size_t)(at - text) + strlen(want), len - TAIL_LEN + sizeof(MARK) - 1);
+	free(text);
+	assert_int_equal(bg_manifestread_load(f->dir, &f->host->pub, &got, f->why,
+					  sizeof(f->why)), BG_OK);
+	assert_same(&f->m, got);
+	bg_manifest_free(got);
+	/* Changed after signing: refused. */
+	edit_file(f, "echo hi", "echo HI");
+	assert_int_equal(bg_manifestread_load(f->dir, &f->host->pub, &got, f->why,
+					  sizeof(f->why)), BG_EINTEGRITY);
+	assert_string_equal(f->why, "bad signature");
+	free(write_and_slurp(f, &len));
+	edit_file(f, "\"truncated\":false}", "\"truncated\":true }");
+	assert_int_equal(bg_manifestread_load(f->dir, &f->host->pub, &got, f->why,
+					  sizeof(f->why)), BG_EINTEGRITY);
+	/* 1 MiB: the manifest keeps 64 KiB and says it was cut. */
+	free(c[1].bytes);
+	assert_int_equal(bg_command_set(&c[1], BG_COMMAND_SSH, big), BG_OK);
+	assert_int_equal(bg_manifest_write(f->dir, &f->m, f->host), BG_OK);
+	assert_int_equal(bg_manifestread_load(f->dir, &f->host->pub, &got, f->why,
+					  sizeof(f->why)), BG_OK);
+	assert_true(got->n_commands == 2 && got->command[1].len == BG_COMMAND_MAX &&
+		    got->command[1].length == 1024 * 1024);
+	bg_manifest_free(got);
+	/* Nor written when a reader would refuse it. */
+	c[1].source = BG_COMMAND_ARG;
+	assert_int_equal(bg_manifest_write(f->dir, &f->m, f->host), BG_EINVAL);
+	c[1].source = BG_COMMAND_SSH;
+	c[1].bytes[5] = '\0';
+	assert_int_equal(bg_manifest_write(f->dir, &f->m, f->host), BG_EINVAL);
+	f->m.n_commands = 0;
+	assert_int_equal(bg_manifest_write(f->dir, &f->m, f->host), BG_EINVAL);
+	f->m.command = NULL;
+	for (i = 0; i < 2; i++)
+		free(c[i].bytes);
+	free(big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +221,7 @@ int main(void)
 		T(test_manifest_round_trip),
 		T(test_manifest_file_has_the_documented_bytes),
 		T(test_manifest_write_refuses_what_it_would_not_read),
+		T(test_manifest_command_round_trip_and_signed),
 #undef T
 	};
 

@@ -80,6 +80,13 @@ void assert_same(const struct bg_manifest *a, const struct bg_manifest *b)
 	assert_int_equal(a->n_segments, b->n_segments);
 	if (a->n_segments > 0)
 		assert_memory_equal(a->segments, b->segments, a->n_segments * sizeof(*a->segments));
+	assert_int_equal(a->n_commands, b->n_commands);
+	for (size_t i = 0; i < a->n_commands; i++) {
+		assert_int_equal(a->command[i].source, b->command[i].source);
+		assert_int_equal(a->command[i].length, b->command[i].length);
+		assert_int_equal(a->command[i].len, b->command[i].len);
+		assert_memory_equal(a->command[i].bytes, b->command[i].bytes, a->command[i].len + 1);
+	}
 }
 
 char *write_and_slurp(struct fixture *f, size_t *len)

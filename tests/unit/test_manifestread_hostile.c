@@ -44,6 +44,8 @@
 #define OK_TEXT SEGS(SEG(0))
 #define THEIRS "\"host_key_id\":\"$J\",\"host_public\":\"$Q\","
 #define Z31 "0000000000000000000000000000000"
+#define CMD(c) OK_TEXT ",\"command\":" c
+#define CMD1(t) CMD("[{\"source\":\"-c\",\"text\":\"" t "\",\"length\":2,\"truncated\":false}]")
 enum { OURS, OTHER, UNSIGNED, OURS_TRUST_NONE, OTHER_TRUST_NONE };
 
 static const struct hostile {
@@ -98,6 +100,20 @@ static const struct hostile {
 	{ "needless escape", USER("\\u0075"), OURS, "compact encoding" },
 	{ "lower-case escape", USER("caf\\u00e9"), OURS, "compact encoding" },
 	{ "spaces", VERS(" 1"), OURS, "compact encoding" },
+	{ "with a command", CMD1("id"), OURS, NULL },
+	{ "command with an escape", CMD1("\\u001B."), OURS, NULL },
+	{ "command a string", CMD("\"id\""), OURS, "not an array" },
+	{ "command null", CMD("null"), OURS, "not an array" },
+	{ "command text a number", CMD("[{\"source\":\"-c\",\"text\":7,\"length\":1,\"truncated\":false}]"),
+	  OURS, "not exactly" },
+	{ "escaped NUL in command", CMD1("\\u0000x"), OURS, "not one JSON object" },
+	{ "invalid UTF-8 in command", CMD1("\xc3x"), OURS, "not one JSON object" },
+	{ "command twice", CMD1("id") ",\"command\":[]", OURS, "not one JSON object" },
+	{ "command cut unmarked", CMD("[{\"source\":\"-c\",\"text\":\"i\",\"length\":2,\"truncated\":false}]"),
+	  OURS, "truncated" },
+	{ "command lower-case escape", CMD1("\\u001b."), OURS, "compact encoding" },
+	{ "command before segments", ENDING(END "\"command\":[{\"source\":\"-c\",\"text\":\"id\","
+	  "\"length\":2,\"truncated\":false}],"), OURS, "compact encoding" },
 	{ "members reordered", "{\"session\":\"$S\",\"version\":1,\"host\":\"h\"," KEYS "\"user\":\"u\",\"ticket\":\"t\","
 	  "\"start\":\"" T0 "\"," END "\"segments\":[]", OURS, "compact encoding" },
 };

@@ -496,6 +496,42 @@ CASE(test_open_refuses_without_auditor_or_writable_spool)
 	}
 }
 
+/* A non-interactive session: its command is the second event, at time 0,
+ * and in every manifest from the first; an interactive one has neither
+ * (test_open_private_dir_manifest_grant_first_then_banner). */
+CASE(test_command_is_recorded_after_the_grant_and_in_the_manifest)
+{
+	struct bg_command c[2];
+	struct bg_manifest *m;
+	char why[256] = "";
+
+	assert_int_equal(bg_command_set(&c[0], BG_COMMAND_ARG, "echo hi; id"), BG_OK);
+	assert_int_equal(bg_command_set(&c[1], BG_COMMAND_SSH, "rm -rf /\x1b[2J\xff"), BG_OK);
+	open_rec("", 3600, true);
+	f->o.command = c;
+	f->o.n_commands = 2;
+	if (record_open(&f->o, &f->r, why, sizeof(why)) != BG_OK)
+		fail_msg("record_open: %s", why);
+	m = manifest();
+	assert_int_equal(m->n_commands, 2);
+	assert_string_equal(m->command[0].bytes, "echo hi; id");
+	assert_string_equal(m->command[1].bytes, "rm -rf /\x1b[2J\xff");
+	bg_manifest_free(m);
+	verify(BG_VERDICT_TRUNCATED);
+	assert_int_equal(f->nev, 2);
+	assert_true(f->ev[1].type == BG_EV_META && f->ev[1].t == 0);
+	assert_string_equal((char *)f->ev[1].data, "{\"command\":[{\"source\":\"-c\",\"text\":"
+			    "\"echo hi; id\",\"length\":11,\"truncated\":false},{\"source\":"
+			    "\"SSH_ORIGINAL_COMMAND\",\"hex\":\"726d202d7266202f1b5b324aff\","
+			    "\"length\":13,\"truncated\":false}]}");
+	assert_int_equal(record_close(f->r, 0), BG_OK);
+	m = manifest();
+	assert_true(m->complete && m->n_commands == 2 && m->command[0].source == BG_COMMAND_ARG);
+	bg_manifest_free(m);
+	free(c[0].bytes);
+	free(c[1].bytes);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +544,7 @@ int main(void)
 		T(test_close_records_exit_status_or_signal),
 		T(test_disk_full_terminate_or_continue_unrecorded),
 		T(test_open_refuses_without_auditor_or_writable_spool),
+		T(test_command_is_recorded_after_the_grant_and_in_the_manifest),
 #undef T
 	};
 

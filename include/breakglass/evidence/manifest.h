@@ -11,6 +11,7 @@
 #include "breakglass/base/buf.h"
 #include "breakglass/base/error.h"
 #include "breakglass/base/secret.h"
+#include "breakglass/evidence/command.h"
 #include "breakglass/evidence/keys.h"
 #include "breakglass/evidence/recformat.h"
 
@@ -37,6 +38,8 @@ struct bg_manifest {
 	bool complete;
 	size_t n_segments;
 	struct bg_segment_info *segments;
+	struct bg_command *command;     /* a non-interactive session's; NULL otherwise */
+	size_t n_commands;
 };
 
 /* Sign m with host and write dir/manifest.json atomically (mode 0640). */
