@@ -23,6 +23,9 @@ struct record_opts {
 	const struct bg_keypair *host;
 	const struct bg_pubkey *auditors;
 	size_t n_auditors;
+	/* Input typed blind is sealed to these (none: only its length is kept). */
+	const struct bg_pubkey *escrow;
+	size_t n_escrow;
 	/* Run a spool request (PRIV_SEGMENT_OPEN, PRIV_SEGMENT_NEXT,
 	 * PRIV_MANIFEST_WRITE) with the rights to write the spool:
 	 * priv_request(priv_ctx, req) in the recorder. */
