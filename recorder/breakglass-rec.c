@@ -56,8 +56,8 @@ struct rec {
 	struct bg_config *cfg;
 	struct bg_grant *grant;
 	struct bg_keypair *host;
-	struct bg_pubkey *auditors;
-	size_t n_auditors;
+	struct bg_pubkey *auditors, *escrow;
+	size_t n_auditors, n_escrow;
 	struct bg_command *cmds;        /* what the session was asked to run */
 	size_t n_cmds;
 	char host_name[256];
@@ -132,6 +132,8 @@ static void load(struct rec *r)
 	r->host = g->host;
 	r->auditors = g->auditors;
 	r->n_auditors = g->n_auditors;
+	r->escrow = g->escrow;
+	r->n_escrow = g->n_escrow;
 	if (rc != BG_OK)
 		refuse(r, "%s", g->why[0] != '\0' ? g->why : bg_strerror(rc));
 	if (r->grant->uid != (long)r->priv.user_uid) {
@@ -211,7 +213,8 @@ static int session(struct rec *r, const char *cmd)
 				 .term_fd = STDIN_FILENO, .drop = drop_cb, .drop_ctx = &r->priv };
 	struct record_opts ro = { .cfg = r->cfg, .grant = r->grant, .host_name = r->host_name,
 				  .host = r->host, .auditors = r->auditors,
-				  .n_auditors = r->n_auditors, .command = r->cmds,
+				  .n_auditors = r->n_auditors, .escrow = r->escrow,
+				  .n_escrow = r->n_escrow, .command = r->cmds,
 				  .n_commands = r->n_cmds, .priv = priv_cb, .priv_ctx = &r->priv };
 	struct relay_opts rl = { .user_in = STDIN_FILENO, .user_out = STDOUT_FILENO,
 				 .user_err = STDERR_FILENO };

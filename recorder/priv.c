@@ -117,11 +117,30 @@ static int unusable(struct priv_read_grant_keys *a, int rc, const char *what)
 	return rc;
 }
 
+/* Every public key file of list, as auditor-type keys, into *out. */
+static int read_keys(const struct priv *p, struct priv_read_grant_keys *a,
+		     const struct bg_strlist *list, const char *what,
+		     struct bg_pubkey **out, size_t *n)
+{
+	size_t i;
+	int rc;
+
+	if (list->n == 0)
+		return BG_OK;
+	if ((*out = calloc(list->n, sizeof(**out))) == NULL)
+		return unusable(a, BG_ENOMEM, what);
+	for (i = 0; i < list->n; i++)
+		if ((rc = bg_keyfile_load_public(list->v[i], BG_KEY_AUDITOR, p->rec_uid,
+						 &(*out)[i])) != BG_OK)
+			return unusable(a, rc, what);
+	*n = list->n;
+	return BG_OK;
+}
+
 static int read_grant_keys(const struct priv *p, struct priv_req *q)
 {
 	struct priv_read_grant_keys *a = &q->u.read_grant_keys;
 	const struct bg_strlist *aud = &a->cfg->paths.auditor_keys;
-	size_t i;
 	int rc;
 
 	/* The grant is root's word: only a root-owned file counts. */
@@ -134,16 +153,13 @@ static int read_grant_keys(const struct priv *p, struct priv_req *q)
 		(void)!bg_snprintf(a->why, sizeof(a->why), "no auditor key is configured");
 		return BG_ECONFIG;
 	}
-	if ((a->auditors = calloc(aud->n, sizeof(*a->auditors))) == NULL) {
-		(void)!bg_snprintf(a->why, sizeof(a->why), "%s", bg_strerror(BG_ENOMEM));
-		return BG_ENOMEM;
-	}
-	for (i = 0; i < aud->n; i++)
-		if ((rc = bg_keyfile_load_public(aud->v[i], BG_KEY_AUDITOR, p->rec_uid,
-						 &a->auditors[i])) != BG_OK)
-			return unusable(a, rc, "an auditor key is unusable");
-	a->n_auditors = aud->n;
-	return BG_OK;
+	/* An escrow key that cannot be read fails closed, as an auditor key
+	 * does: the session would hide what it was configured to escrow. */
+	if ((rc = read_keys(p, a, aud, "an auditor key is unusable", &a->auditors,
+			    &a->n_auditors)) != BG_OK)
+		return rc;
+	return read_keys(p, a, &a->cfg->paths.escrow_keys, "an escrow key is unusable",
+			 &a->escrow, &a->n_escrow);
 }
 
 /* The end of every spool operation: the session directory is never

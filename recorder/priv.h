@@ -40,9 +40,9 @@ struct priv_read_config {
 	struct bg_config_diags diags;           /* out: why it is unusable */
 };
 
-/* The session's grant (root's file in paths.run_dir), the host key pair
- * and every auditor key; what is set out is the caller's, even on a
- * failure, which why then explains. */
+/* The session's grant (root's file in paths.run_dir), the host key pair,
+ * every auditor key and every escrow key; what is set out is the
+ * caller's, even on a failure, which why then explains. */
 struct priv_read_grant_keys {
 	const struct bg_config *cfg;
 	const char *session;
@@ -50,6 +50,8 @@ struct priv_read_grant_keys {
 	struct bg_keypair *host;                /* out */
 	struct bg_pubkey *auditors;             /* out: n_auditors of them */
 	size_t n_auditors;
+	struct bg_pubkey *escrow;               /* out: n_escrow of them, maybe none */
+	size_t n_escrow;
 	char why[128];                          /* out */
 };
 

@@ -17,6 +17,7 @@
 
 #include "breakglass/base/buf.h"
 #include "breakglass/base/log.h"
+#include "breakglass/evidence/escrow.h"
 #include "breakglass/evidence/manifest.h"
 #include "breakglass/evidence/recformat.h"
 #include "breakglass/evidence/recwriter.h"
@@ -30,6 +31,7 @@ struct record {
 	struct record_opts o;
 	struct bg_recwriter_opts wo;
 	struct bg_recwriter *w;
+	struct bg_escrow *escrow;       /* NULL: no escrow keys */
 	char dir[PATH_MAX];
 	unsigned char session[16];
 	char start[32], end[32];
@@ -109,6 +111,7 @@ static int lost(struct record *r, int rc)
 	return 1;
 }
 
+/* An event, or (type BG_EV_IN_REDACTED) input typed blind p[n], escrowed. */
 static int add(struct record *r, enum bg_event_type type, const void *p, size_t n)
 {
 	uint64_t t = relay_now_us();
@@ -116,7 +119,9 @@ static int add(struct record *r, enum bg_event_type type, const void *p, size_t 
 
 	if (r->unrecorded)
 		return 0;
-	if ((rc = bg_recwriter_event(r->w, type, t - r->t0, p, n)) != BG_OK)
+	rc = type == BG_EV_IN_REDACTED ? bg_escrow_redacted(r->escrow, r->w, t - r->t0, p, n) :
+	     bg_recwriter_event(r->w, type, t - r->t0, p, n);
+	if (rc != BG_OK)
 		return lost(r, rc);
 	if (r->flush_due == 0)
 		r->flush_due = t + (uint64_t)r->o.cfg->recorder.flush_ms * 1000;
@@ -138,13 +143,11 @@ static int on_output(void *ctx, const unsigned char *p, size_t n)
 static int on_input(void *ctx, const unsigned char *p, size_t n, bool echo_off)
 {
 	struct record *r = ctx;
-	unsigned char len[4];
 	int policy = r->o.cfg->recorder.input;
 
 	if (policy == BG_INPUT_RECORD || (policy == BG_INPUT_REDACT_NO_ECHO && !echo_off))
 		return add(r, BG_EV_IN, p, n);
-	bg_recformat_put_le(len, n > UINT32_MAX ? UINT32_MAX : n, 4);
-	return add(r, BG_EV_IN_REDACTED, len, sizeof(len));
+	return add(r, BG_EV_IN_REDACTED, p, n);
 }
 
 static int on_resize(void *ctx, unsigned cols, unsigned rows)
@@ -272,6 +275,13 @@ int record_open(const struct record_opts *o, struct record **out, char *why, siz
 		.auditors = o->auditors, .n_auditors = o->n_auditors,
 		.batch_bytes = BATCH_BYTES, .zstd_level = ZSTD_LEVEL,
 	};
+	if ((rc = bg_escrow_sealer(r->session, o->escrow, o->n_escrow, o->auditors,
+				   o->n_auditors, &r->escrow)) != BG_OK) {
+		(void)!snprintf(why, whylen, "the escrow keys are unusable (one is also an "
+				"auditor key, or listed twice): %s", bg_strerror(rc));
+		record_free(r);
+		return rc;
+	}
 	if ((rc = privileged(r, PRIV_SEGMENT_OPEN, false)) != BG_OK) {
 		(void)!snprintf(why, whylen, "cannot record into %s: %s", r->dir, bg_strerror(rc));
 		record_free(r);
@@ -344,5 +354,6 @@ void record_free(struct record *r)
 	if (r == NULL)
 		return;
 	bg_recwriter_free(r->w);
+	bg_escrow_free(r->escrow);
 	free(r);
 }

@@ -27,6 +27,9 @@ struct record_opts {
 	/* A non-interactive session's command (n_commands 0: interactive). */
 	const struct bg_command *command;
 	size_t n_commands;
+	/* Input typed blind is sealed to these (none: only its length is kept). */
+	const struct bg_pubkey *escrow;
+	size_t n_escrow;
 	/* Run a spool request (PRIV_SEGMENT_OPEN, PRIV_SEGMENT_NEXT,
 	 * PRIV_MANIFEST_WRITE) with the rights to write the spool:
 	 * priv_request(priv_ctx, req) in the recorder. */

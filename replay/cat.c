@@ -3,6 +3,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +21,15 @@
 
 static const char *const type_names[] = {
 	[BG_EV_OUT] = "out", [BG_EV_IN] = "in", [BG_EV_IN_REDACTED] = "in_redacted",
-	[BG_EV_RESIZE] = "resize", [BG_EV_META] = "meta",
+	[BG_EV_RESIZE] = "resize", [BG_EV_META] = "meta", [BG_EV_IN_ESCROW] = "in_escrow",
+	[BG_EV_ESCROW_KEYS] = "escrow_keys",
 };
 
 struct cat {
 	enum cat_mode mode;
+	bool pending;                   /* --input: an in_redacted marker not shown yet */
+	uint64_t pending_bytes;
+	bool sealed;                    /* escrowed input the escrow key did not open */
 	int write_errno;                /* stdout failed: stop, exit 1 */
 	int build_error;                /* a JSON line could not be made */
 };
@@ -54,6 +61,23 @@ static int set_data(json_t *o, const struct bg_event *ev)
 	return r;
 }
 
+/* The key ids an escrow_keys event names. */
+static json_t *recipients(const struct bg_event *ev)
+{
+	char hex[2 * BG_KEY_ID_LEN + 1];
+	json_t *a = json_array();
+	size_t off;
+
+	for (off = 0; a != NULL && off < ev->len; off += BG_SEG_RECIPIENT_LEN) {
+		bg_keys_id_hex(ev->data + off, hex);
+		if (json_array_append_new(a, json_string(hex)) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 static int json_line(struct cat *c, const struct bg_event *ev)
 {
 	json_t *o = json_object(), *meta;
@@ -83,6 +107,16 @@ static int json_line(struct cat *c, const struct bg_event *ev)
 		meta = json_loadb((const char *)ev->data, ev->len, JSON_REJECT_DUPLICATES, NULL);
 		r = json_object_set_new(o, "meta", meta);
 		break;
+	case BG_EV_IN_ESCROW:
+		r = json_object_set_new(o, "bytes", json_integer((json_int_t)(ev->sealed ?
+					ev->len - BG_ESCROW_OVERHEAD : ev->len)));
+		if (r == 0)
+			r = ev->sealed ? json_object_set_new(o, "sealed", json_true()) :
+			    set_data(o, ev);
+		break;
+	case BG_EV_ESCROW_KEYS:
+		r = json_object_set_new(o, "recipients", recipients(ev));
+		break;
 	}
 	if (r == 0 && (line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
 					 JSON_ENSURE_ASCII)) != NULL)
@@ -97,23 +131,54 @@ out:
 	return rc;
 }
 
-static int on_event(void *ctx, const struct bg_event *ev)
+/* --input: the marker of an in_redacted event whose bytes did not follow
+ * opened from escrow. */
+static int show_pending(struct cat *c)
 {
-	struct cat *c = ctx;
 	char mark[48];
 	int n;
 
+	if (!c->pending)
+		return 0;
+	c->pending = false;
+	n = snprintf(mark, sizeof(mark), "[redacted: %" PRIu64 " bytes]", c->pending_bytes);
+	return put(c, mark, (size_t)n);
+}
+
+static int input_event(struct cat *c, const struct bg_event *ev)
+{
+	char mark[48];
+	int n;
+
+	if (ev->type == BG_EV_IN_ESCROW && !ev->sealed) {
+		c->pending = false;
+		n = snprintf(mark, sizeof(mark), "[escrowed %zu bytes: ", ev->len);
+		return put(c, mark, (size_t)n) || put(c, ev->data, ev->len) || put(c, "]", 1);
+	}
+	if (ev->type == BG_EV_IN_ESCROW || ev->type == BG_EV_ESCROW_KEYS)
+		return 0;
+	if (show_pending(c) != 0)
+		return 1;
+	if (ev->type == BG_EV_IN)
+		return put(c, ev->data, ev->len);
+	if (ev->type == BG_EV_IN_REDACTED) {
+		c->pending = true;
+		c->pending_bytes = bg_recformat_get_le(ev->data, 4);
+	}
+	return 0;
+}
+
+static int on_event(void *ctx, const struct bg_event *ev)
+{
+	struct cat *c = ctx;
+
+	if (ev->type == BG_EV_IN_ESCROW && ev->sealed)
+		c->sealed = true;
 	switch (c->mode) {
 	case CAT_JSON:
 		return json_line(c, ev);
 	case CAT_INPUT:
-		if (ev->type == BG_EV_IN)
-			return put(c, ev->data, ev->len);
-		if (ev->type != BG_EV_IN_REDACTED)
-			return 0;
-		n = snprintf(mark, sizeof(mark), "[redacted: %llu bytes]",
-			     (unsigned long long)bg_recformat_get_le(ev->data, 4));
-		return put(c, mark, (size_t)n);
+		return input_event(c, ev);
 	default:
 		return ev->type == BG_EV_OUT ? put(c, ev->data, ev->len) : 0;
 	}
@@ -123,6 +188,7 @@ int cmd_cat(const struct replay_keys *k, const char *session, enum cat_mode mode
 {
 	struct bg_transcript_opts o = {
 		.dir = session, .host = k->pinned ? &k->host : NULL, .auditor = k->auditor,
+		.escrow = k->escrow,
 	};
 	struct cat c = { .mode = mode };
 	enum bg_verdict v;
@@ -133,12 +199,20 @@ int cmd_cat(const struct replay_keys *k, const char *session, enum cat_mode mode
 	signal(SIGPIPE, SIG_IGN);
 	replay_quote(session, q, sizeof(q));
 	r = bg_transcript_verify(&o, on_event, &c, &v, why, sizeof(why));
+	(void)show_pending(&c);
 	if (fflush(stdout) != 0 && c.write_errno == 0)
 		c.write_errno = errno != 0 ? errno : EIO;
 	if (c.write_errno != 0 || c.build_error) {
 		if (c.write_errno != EPIPE)
 			fprintf(stderr, "breakglass-replay: stdout: %s\n",
 				c.build_error ? "out of memory" : strerror(c.write_errno));
+		return REPLAY_ERROR;
+	}
+	/* Asked to open escrowed input and could not: the investigation
+	 * holds the wrong key, which it must not take for an empty session. */
+	if (r == BG_OK && v != BG_VERDICT_TAMPERED && k->escrow != NULL && c.sealed) {
+		fprintf(stderr, "breakglass-replay: %s: the escrow key is not an escrow "
+			"recipient of this session\n", q);
 		return REPLAY_ERROR;
 	}
 	if (r == BG_OK && v == BG_VERDICT_COMPLETE)

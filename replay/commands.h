@@ -16,6 +16,7 @@
 
 struct replay_keys {
 	struct bg_keypair *auditor;     /* -k, or NULL */
+	struct bg_keypair *escrow;      /* cat --escrow-key, or NULL */
 	struct bg_pubkey host;          /* --host-pub, when pinned */
 	bool pinned;
 };

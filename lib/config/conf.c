@@ -185,8 +185,15 @@ static void cross_check(struct load *ld)
 		{ "storage.bucket", c->storage.bucket },
 		{ "storage.region", c->storage.region },
 		{ "storage.credentials_file", c->storage.credentials_file } };
-	size_t i;
+	size_t i, j;
 
+	/* Escrow is for the few who may open it, not for every auditor. */
+	for (i = 0; i < c->paths.escrow_keys.n; i++)
+		for (j = 0; j < c->paths.auditor_keys.n; j++)
+			if (strcmp(c->paths.escrow_keys.v[i], c->paths.auditor_keys.v[j]) == 0)
+				diag_key(ld, BG_DIAG_ERROR, "paths.escrow_keys",
+					 "entry %zu is also in paths.auditor_keys: every auditor "
+					 "could open the escrow", i);
 	if (c->auth.justification_min > c->auth.justification_max)
 		diag_key(ld, BG_DIAG_ERROR, "auth.justification_min",
 			 "must not exceed auth.justification_max (%ld)",
@@ -230,11 +237,13 @@ static void check_file(struct load *ld, uid_t trusted, const char *key,
 	struct bg_jsonpos_step steps[3] = { { "paths", 0 }, { key, 0 }, { NULL, index } };
 	struct bg_safefile_why why;
 	char msg[1024], q[200];
+	bool list;
 	int r;
 
 	if (path[0] == '\0')
 		return;
-	r = bg_config_check_file(path, trusted, strcmp(key, "auditor_keys") != 0, &why);
+	list = strcmp(key, "auditor_keys") == 0 || strcmp(key, "escrow_keys") == 0;
+	r = bg_config_check_file(path, trusted, !list, &why);
 	if (r == BG_OK)
 		return;
 	bg_text_quote(path, 200, q, sizeof(q));
@@ -245,7 +254,7 @@ static void check_file(struct load *ld, uid_t trusted, const char *key,
 	if (strcmp(key, "credentials_file") == 0)
 		steps[0].key = "storage";
 	diag_add(ld, r == BG_ENOENT ? BG_DIAG_WARNING : BG_DIAG_ERROR, steps,
-		 strcmp(key, "auditor_keys") == 0 ? 3 : 2, msg);
+		 list ? 3 : 2, msg);
 }
 
 static int load_defaults(struct bg_config *cfg)
@@ -320,6 +329,8 @@ int bg_config_load(const char *path, uid_t trusted, struct bg_config **out,
 		for (i = 0; i < ld.cfg->paths.auditor_keys.n; i++)
 			check_file(&ld, trusted, "auditor_keys", i,
 				   ld.cfg->paths.auditor_keys.v[i]);
+		for (i = 0; i < ld.cfg->paths.escrow_keys.n; i++)
+			check_file(&ld, trusted, "escrow_keys", i, ld.cfg->paths.escrow_keys.v[i]);
 		check_file(&ld, trusted, "credentials_file", 0,
 			   ld.cfg->storage.credentials_file);
 	}

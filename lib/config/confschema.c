@@ -41,6 +41,7 @@ const struct bg_conffield bg_confschema[] = {
 	STR("paths.audit_log", BG_CK_PATH, paths.audit_log, 1, PATH_MAX - 1, BG_LOCALSTATEDIR "/log/breakglass/audit.jsonl", 0),
 	STR("paths.host_key", BG_CK_PATH, paths.host_key, 1, PATH_MAX - 1, SYSCONF "/host.key", 0),
 	STR("paths.auditor_keys", BG_CK_PATHLIST, paths.auditor_keys, 1, 16, SYSCONF "/auditors/security.pub", 0),
+	STR("paths.escrow_keys", BG_CK_PATHLIST, paths.escrow_keys, 0, 16, NULL, 0),
 	OBJ("auth"),
 	{ "auth.ticket_pattern", BG_CK_REGEX, OFF(auth.ticket_pattern), OFF(auth.ticket_re),
 	  1, 512, 0, "^(INC|CHG)-[0-9]{1,10}$", NULL, 0 },

@@ -95,6 +95,22 @@ int bg_recchunk_unpack(ZSTD_DCtx *dctx, const unsigned char *plain, size_t plen,
 	return BG_OK;
 }
 
+bool bg_recchunk_length_ok(unsigned type, size_t len)
+{
+	switch (type) {
+	case BG_EV_IN_REDACTED:
+	case BG_EV_RESIZE:
+		return len == 4;
+	case BG_EV_IN_ESCROW:
+		return len > BG_ESCROW_OVERHEAD && len <= BG_ESCROW_OVERHEAD + BG_ESCROW_MAX;
+	case BG_EV_ESCROW_KEYS:
+		return len > 0 && len % BG_SEG_RECIPIENT_LEN == 0 &&
+		       len <= BG_SEG_RECIPIENT_LEN * BG_RECIPIENTS_MAX;
+	default:
+		return true;
+	}
+}
+
 int bg_recchunk_check(const unsigned char *p, size_t n, uint64_t *t, char *why,
 		      size_t whylen)
 {
@@ -108,9 +124,9 @@ int bg_recchunk_check(const unsigned char *p, size_t n, uint64_t *t, char *why,
 		bg_recformat_event_get(p + off, &type, &et, &len);
 		if (len > n - off - BG_SEG_EV_HDR)
 			return flaw(why, whylen, "an event runs past its batch");
-		if (type < BG_EV_OUT || type > BG_EV_META)
+		if (type < BG_EV_OUT || type > BG_EV_ESCROW_KEYS)
 			return flaw(why, whylen, "unknown event type %u", type);
-		if ((type == BG_EV_IN_REDACTED || type == BG_EV_RESIZE) && len != 4)
+		if (!bg_recchunk_length_ok(type, len))
 			return flaw(why, whylen, "wrong data length for event type %u", type);
 		if (et < *t)
 			return flaw(why, whylen, "time goes backwards");

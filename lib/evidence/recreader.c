@@ -19,6 +19,7 @@
 #include <sodium.h>
 #include <zstd.h>
 
+#include "breakglass/evidence/escrow.h"
 #include "breakglass/evidence/recchunk.h"
 #include "breakglass/evidence/recformat.h"
 #include "breakglass/evidence/recreader.h"
@@ -45,6 +46,7 @@ struct reader {
 	struct bg_secret *key, *key0, *stream;  /* this segment's key, segment 0's */
 	crypto_secretstream_xchacha20poly1305_state *st;   /* in stream */
 	ZSTD_DCtx *dctx;
+	struct bg_escrow *escrow;
 	unsigned char *buf, *plain, *dec;       /* record, its plaintext, decompressed */
 	size_t buf_hw, plain_hw, dec_hw;
 	char *why;
@@ -117,22 +119,29 @@ static int open_key(struct reader *r)
 
 /* Check every event of the batch, then hand them out: nothing of a
  * batch that fails anywhere is emitted. */
-static int events(struct reader *r, const unsigned char *p, size_t n)
+static int events(struct reader *r, unsigned char *p, size_t n)
 {
 	struct bg_event ev;
 	uint64_t t = r->last_t;
-	size_t off;
+	size_t off, len;
 	unsigned type;
 	char why[64];
 
-	if (bg_recchunk_check(p, n, &t, why, sizeof(why)) != BG_OK)
+	if (bg_recchunk_check(p, n, &t, why, sizeof(why)) != BG_OK ||
+	    bg_escrow_check(r->escrow, p, n, why, sizeof(why)) != BG_OK)
 		return bad(r, "%s", why);
 	r->last_t = t;
-	for (off = 0; r->fn != NULL && off < n; off += BG_SEG_EV_HDR + ev.len) {
-		bg_recformat_event_get(p + off, &type, &ev.t_us, &ev.len);
+	for (off = 0; r->fn != NULL && off < n; off += BG_SEG_EV_HDR + len) {
+		bg_recformat_event_get(p + off, &type, &ev.t_us, &len);
 		ev.type = (enum bg_event_type)type;
 		ev.segment = r->seg;
 		ev.data = p + off + BG_SEG_EV_HDR;
+		ev.len = len;
+		ev.sealed = ev.type == BG_EV_IN_ESCROW && !bg_escrow_opens(r->escrow);
+		if (ev.type == BG_EV_IN_ESCROW && !ev.sealed) {
+			ev.data += BG_ESCROW_NONCE;
+			ev.len -= BG_ESCROW_OVERHEAD;
+		}
 		if (r->fn(r->ctx, &ev) != 0)
 			return STOPPED;
 	}
@@ -165,7 +174,8 @@ static int open_record(struct reader *r, unsigned kind, const unsigned char *ct,
 	if (bg_recchunk_unpack(r->dctx, r->plain, (size_t)plen, r->dec, &r->dec_hw, &ev, &n,
 			       why, sizeof(why)) != BG_OK)
 		return bad(r, "%s", why);
-	return events(r, ev, n);
+	/* The batch is in our own buffers: escrow opens it in place. */
+	return events(r, (unsigned char *)ev, n);
 }
 
 static int read_header(struct reader *r, int fd)
@@ -304,7 +314,8 @@ static int run(struct reader *r, enum bg_verdict *verdict)
 	char why[128];
 	int rc;
 
-	if ((rc = open_dir(r)) != BG_OK)
+	if ((rc = open_dir(r)) != BG_OK ||
+	    (r->decrypt && (rc = bg_escrow_opener(r->session, r->o->escrow, &r->escrow)) != BG_OK))
 		return rc;
 	if ((rc = bg_recformat_segment_count(r->dir, &count, why, sizeof(why))) != BG_OK) {
 		if (rc == BG_EINTEGRITY)
@@ -371,6 +382,7 @@ out:
 	bg_recformat_wipe_free(r.plain, r.plain_hw);
 	bg_recformat_wipe_free(r.dec, r.dec_hw);
 	ZSTD_freeDCtx(r.dctx);
+	bg_escrow_free(r.escrow);
 	bg_secret_free(r.key);
 	bg_secret_free(r.key0);
 	bg_secret_free(r.stream);

@@ -176,7 +176,9 @@ int bg_recwriter_event(struct bg_recwriter *w, enum bg_event_type type,
 		break;
 	case BG_EV_IN_REDACTED:
 	case BG_EV_RESIZE:
-		if (len != 4)
+	case BG_EV_IN_ESCROW:
+	case BG_EV_ESCROW_KEYS:
+		if (!bg_recchunk_length_ok(type, len))
 			return BG_EINVAL;
 		break;
 	case BG_EV_META:

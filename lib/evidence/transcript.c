@@ -156,6 +156,7 @@ int bg_transcript_verify(const struct bg_transcript_opts *o, bg_event_fn *fn, vo
 	ro.dir = o->dir;
 	ro.host = &host;
 	ro.auditor = o->auditor;
+	ro.escrow = o->escrow;
 	rc = bg_recreader_run(&ro, on_event, &c, verdict, why, whylen);
 	if (c.stopped) {
 		*verdict = BG_VERDICT_TRUNCATED;

@@ -20,6 +20,7 @@ export LC_ALL
 : "${TESTS_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
 # By hand, outside `make check`: the program of an in-tree build.
 : "${BREAKGLASS_REPLAY:=$TESTS_SRCDIR/../replay/breakglass-replay}"
+: "${MKESCROW:=$TESTS_SRCDIR/cli/mkescrow}"
 . "$TESTS_SRCDIR/common/lib.sh"
 
 [ -x "$BREAKGLASS_REPLAY" ] || hard_error "no program at $BREAKGLASS_REPLAY"
@@ -422,6 +423,45 @@ no_ctl "$ERR"
 pat "^breakglass-replay: @D@/$TS: truncated: "
 grep -q -E -e "$REPLY" "$ERR" || why="$why no escaped truncated message;"
 result cat-escaped-name "exit 3, the session name escaped on stderr"
+
+# ---- escrow: a session in which "hunter2\r" and "id\r" were typed blind ----
+[ -x "$MKESCROW" ] || hard_error "no program at $MKESCROW"
+X=$S/escrow
+"$MKESCROW" "$X" || hard_error "mkescrow failed"
+XS=$X/e5c20000000000000000000000000001
+XA=$X/auditor.key XE=$X/escrow.key
+printf '[escrowed 8 bytes: hunter2\r]ls\r[escrowed 3 bytes: id\r]' > "$S/escrow.in"
+printf '[redacted: 8 bytes]ls\r[redacted: 3 bytes]' > "$S/sealed.in"
+c escrow-input 0 "$S/escrow.in" -- -k "$XA" --escrow-key "$XE" --input "$XS"
+c escrow-input-short-option 0 "$S/escrow.in" -- -k "$XA" -E "$XE" --input "$XS"
+c escrow-input-without-key 0 "$S/sealed.in" -- -k "$XA" --input "$XS"
+v escrow-session-verifies 0 "$XS: complete: .+" -- -k "$XA" --host-pub "$X/host.pub" "$XS"
+# --json: marked as escrowed, the bytes with the key, only their number without.
+run escrow-json cat -k "$XA" --escrow-key "$XE" --json "$XS"
+rc 0
+grep -q -F '"type":"in_escrow","bytes":8,"text":"hunter2\r"}' "$OUT" ||
+	why="$why no opened in_escrow line;"
+grep -q -F '"type":"in_redacted","bytes":8}' "$OUT" || why="$why no in_redacted line;"
+grep -q '"type":"escrow_keys","recipients":\["[0-9a-f]\{32\}"\]' "$OUT" ||
+	why="$why no escrow_keys line;"
+result cat-escrow-json "exit 0, in_escrow with the bytes as text"
+run escrow-json-without-key cat -k "$XA" --json "$XS"
+rc 0
+grep -q -F '"type":"in_escrow","bytes":8,"sealed":true}' "$OUT" || why="$why no sealed in_escrow line;"
+! grep -q -e hunter2 -e '"text":"id' "$OUT" || why="$why escrowed bytes shown without the key;"
+result cat-escrow-json-without-key "exit 0, in_escrow sealed, no bytes"
+# Keys that are not escrow keys of this session: said, and nothing opened.
+for k in other auditor; do
+	run "escrow-wrong-key-$k" cat -k "$XA" --escrow-key "$X/$k.key" --input "$XS"
+	rc 1
+	cmp -s "$OUT" "$S/sealed.in" || why="$why stdout is not the sealed input;"
+	grep -q 'the escrow key is not an escrow recipient of this session' "$ERR" ||
+		why="$why no \"not an escrow recipient\" message;"
+	result "cat-escrow-wrong-key-$k" "exit 1, redacted markers only, a message"
+done
+e escrow-key-is-public '@S@/escrow/escrow\.pub.*escrow secret key' -- cat -k "$XA" --escrow-key "$X/escrow.pub" "$XS"
+e escrow-key-is-host '@S@/escrow/host\.key.*escrow secret key' -- cat -k "$XA" --escrow-key "$X/host.key" "$XS"
+u verify-escrow-key verify --escrow-key "$XE" "$XS"
 
 u no-command
 u unknown-command frobnicate "$C"

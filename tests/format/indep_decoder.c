@@ -35,6 +35,11 @@ struct dec {
 	uint64_t last_time;
 	unsigned long nevents;
 	json_t *msegs;		/* the manifest's segment list */
+	/* 7.5: an escrow_keys event seen, in_escrow events so far, and the
+	 * count of the previous event when it was in_redacted (else 0) */
+	int escrow_keys;
+	uint64_t escrow_n;
+	uint32_t last_redacted;
 };
 
 /* The first verdict wins; -1 so that callers can return it. */
@@ -292,18 +297,49 @@ out:
 	return rc;
 }
 
+/* 7.5, as far as a reader without an escrow key can check. */
+static int escrow_ok(struct dec *d, const struct indep_event *e)
+{
+	uint8_t nonce[24];
+	size_t i, j;
+	int k;
+
+	if (e->type == 7) {
+		if (e->len == 0 || e->len % 96 != 0 || e->len > 96 * 16 || d->escrow_keys)
+			return decide(d, INDEP_TAMPERED, "bad escrow_keys event");
+		for (i = 0; i < e->len; i += 96)
+			for (j = 0; j < i; j += 96)
+				if (memcmp(e->data + i, e->data + j, 16) == 0)
+					return decide(d, INDEP_TAMPERED, "escrow recipient twice");
+		d->escrow_keys = 1;
+	}
+	if (e->type == 6) {
+		memcpy(nonce, d->sid, 16);
+		for (k = 0; k < 8; k++)
+			nonce[16 + k] = (uint8_t)(d->escrow_n >> (8 * k));
+		if (e->len < 41 || e->len > 4136 || !d->escrow_keys ||
+		    d->last_redacted != e->len - 40 || memcmp(e->data, nonce, 24) != 0)
+			return decide(d, INDEP_TAMPERED, "bad in_escrow event");
+		d->escrow_n++;
+	}
+	d->last_redacted = e->type == 3 ? le32(e->data) : 0;
+	return 0;
+}
+
 static int event_ok(struct dec *d, const struct indep_event *e)
 {
 	json_error_t err;
 	json_t *j = NULL;
 	int ok;
 
-	if (e->type < 1 || e->type > 5)
+	if (e->type < 1 || e->type > 7)
 		return decide(d, INDEP_TAMPERED, "unknown event type");
 	if (e->time < d->last_time)
 		return decide(d, INDEP_TAMPERED, "event time goes backwards");
 	if ((e->type == 3 || e->type == 4) && e->len != 4)
 		return decide(d, INDEP_TAMPERED, "wrong data length for in_redacted or resize");
+	if (escrow_ok(d, e) < 0)
+		return -1;
 	if (e->type == 5)
 		j = json_loadb((const char *)e->data, e->len, JSON_REJECT_DUPLICATES, &err);
 	ok = e->type != 5 || json_is_object(j);

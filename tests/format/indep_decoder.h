@@ -28,7 +28,8 @@ enum indep_verdict {
 
 struct indep_event {
 	uint32_t segment;
-	uint8_t type;		/* 1 out, 2 in, 3 in_redacted, 4 resize, 5 meta */
+	uint8_t type;		/* 1 out, 2 in, 3 in_redacted, 4 resize, 5 meta,
+			   6 in_escrow, 7 escrow_keys */
 	uint64_t time;
 	const uint8_t *data;
 	uint32_t len;

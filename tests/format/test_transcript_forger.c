@@ -57,7 +57,8 @@ static void put_ev(struct forge *f, unsigned type, uint64_t t, size_t len, const
 /* A good event, which a reader must give back. */
 static void ev(struct forge *f, enum bg_event_type type, uint64_t t, const char *data, size_t len)
 {
-	struct bg_event e = { type, t, f->seg, f->buf + 1 + f->n + BG_SEG_EV_HDR, len };
+	struct bg_event e = { type, t, f->seg, f->buf + 1 + f->n + BG_SEG_EV_HDR, len,
+			      false };
 
 	put_ev(f, type, t, len, data, len);
 	assert_int_equal(tevents_collect(&f->want, &e), 0);

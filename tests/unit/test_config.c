@@ -252,6 +252,46 @@ static void test_config_unsafe_key_file_is_an_error(void **state)
 	free(bad);
 }
 
+/* Escrow keys: none by default; checked like auditor keys, and never
+ * one of them (every auditor could open the escrow). */
+static void test_config_escrow_keys(void **state)
+{
+	struct fixture *f = *state;
+	struct bg_config_diags d;
+	struct bg_config *c;
+	char text[4096], *esc = th_write(f->dir, "esc.pub", "k", 1, 0644),
+	     *bad = th_write(f->dir, "bad.pub", "k", 1, 0666);
+
+	assert_int_equal(load(f, "{}", &c, &d), BG_OK);
+	assert_int_equal(c->paths.escrow_keys.n, 0);
+	bg_config_free(c);
+	bg_config_diags_free(&d);
+	assert_true(snprintf(text, sizeof(text), "{\"paths\": {%s, \"escrow_keys\": [\"%s\"]}}",
+			     f->keys, esc) < (int)sizeof(text));
+	assert_int_equal(load(f, text, &c, &d), BG_OK);
+	assert_int_equal(c->paths.escrow_keys.n, 1);
+	assert_string_equal(c->paths.escrow_keys.v[0], esc);
+	bg_config_free(c);
+	bg_config_diags_free(&d);
+	assert_true(snprintf(text, sizeof(text),
+			     "{\"paths\": {%s, \"escrow_keys\": [\"%s\", \"%s\"]}}", f->keys, esc,
+			     bad) < (int)sizeof(text));
+	assert_int_equal(load(f, text, &c, &d), BG_ECONFIG);
+	assert_non_null(find_diag(&d, "paths.escrow_keys[1]"));
+	assert_non_null(strstr(find_diag(&d, "paths.escrow_keys[1]")->message,
+			       "writable by group or others"));
+	bg_config_diags_free(&d);
+	assert_true(snprintf(text, sizeof(text), "{\"paths\": {%s, \"escrow_keys\": [\"%s\"]}}",
+			     f->keys, f->key) < (int)sizeof(text));
+	assert_int_equal(load(f, text, &c, &d), BG_ECONFIG);
+	assert_non_null(find_diag(&d, "paths.escrow_keys"));
+	assert_non_null(strstr(find_diag(&d, "paths.escrow_keys")->message,
+			       "also in paths.auditor_keys"));
+	bg_config_diags_free(&d);
+	free(esc);
+	free(bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +301,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_config_syntax_error_has_line_and_column, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_hostile_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_unsafe_key_file_is_an_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_escrow_keys, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -101,7 +101,9 @@ static void test_recchunk_check_names_what_is_wrong(void **state)
 	} bad[] = {
 		{ "\x01\x05\0\0\0\0\0\0\0\x03\0", 11, "an event runs past its batch" },
 		{ "\x01\x05\0\0\0\0\0\0\0\x04\0\0\0abc", 16, "an event runs past its batch" },
-		{ "\x06\x05\0\0\0\0\0\0\0\0\0\0\0", 13, "unknown event type 6" },
+		{ "\x08\x05\0\0\0\0\0\0\0\0\0\0\0", 13, "unknown event type 8" },
+		{ "\x06\x05\0\0\0\0\0\0\0\0\0\0\0", 13, "wrong data length for event type 6" },
+		{ "\x07\x05\0\0\0\0\0\0\0\0\0\0\0", 13, "wrong data length for event type 7" },
 		{ "\x04\x05\0\0\0\0\0\0\0\x03\0\0\0abc", 16, "wrong data length for event type 4" },
 		{ "\x01\x01\0\0\0\0\0\0\0\0\0\0\0", 13, "time goes backwards" },
 		{ "\x05\x05\0\0\0\0\0\0\0\x02\0\0\0[]", 15, "meta event is not a JSON object" },
@@ -153,6 +155,33 @@ static size_t squeeze(const unsigned char *in, size_t n, unsigned char *out, boo
 /* The fast levels get a 16 KiB hash table (2^12) and nothing else
  * changes; the frames still state their content size, which readers
  * require. */
+/* The lengths FORMAT.md fixes, at their edges. */
+static void test_recchunk_length_ok_edges(void **state)
+{
+	static const struct {
+		unsigned type;
+		size_t len;
+		bool ok;
+	} cases[] = {
+		{ BG_EV_IN_REDACTED, 4, true }, { BG_EV_IN_REDACTED, 3, false },
+		{ BG_EV_RESIZE, 5, false }, { BG_EV_OUT, 0, true }, { BG_EV_META, 9, true },
+		{ BG_EV_IN_ESCROW, BG_ESCROW_OVERHEAD, false },
+		{ BG_EV_IN_ESCROW, BG_ESCROW_OVERHEAD + 1, true },
+		{ BG_EV_IN_ESCROW, BG_ESCROW_OVERHEAD + BG_ESCROW_MAX, true },
+		{ BG_EV_IN_ESCROW, BG_ESCROW_OVERHEAD + BG_ESCROW_MAX + 1, false },
+		{ BG_EV_ESCROW_KEYS, 0, false }, { BG_EV_ESCROW_KEYS, BG_SEG_RECIPIENT_LEN, true },
+		{ BG_EV_ESCROW_KEYS, BG_SEG_RECIPIENT_LEN + 1, false },
+		{ BG_EV_ESCROW_KEYS, BG_SEG_RECIPIENT_LEN * BG_RECIPIENTS_MAX, true },
+		{ BG_EV_ESCROW_KEYS, BG_SEG_RECIPIENT_LEN * (BG_RECIPIENTS_MAX + 1), false },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+		if (bg_recchunk_length_ok(cases[i].type, cases[i].len) != cases[i].ok)
+			fail_msg("type %u length %zu", cases[i].type, cases[i].len);
+}
+
 static void test_recchunk_zstd_setup(void **state)
 {
 	static const struct { int level; bool fast; } t[] = {
@@ -200,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_recchunk_pack_compresses_only_what_shrinks),
 		cmocka_unit_test(test_recchunk_unpack),
 		cmocka_unit_test(test_recchunk_check_names_what_is_wrong),
+		cmocka_unit_test(test_recchunk_length_ok_edges),
 		cmocka_unit_test(test_recchunk_zstd_setup),
 	};
 

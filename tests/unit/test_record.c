@@ -36,7 +36,8 @@
 static struct fx {
 	char *tmp, spool[PATH_MAX], dir[PATH_MAX];
 	struct bg_config *cfg;
-	struct bg_keypair *host, *aud;
+	struct bg_keypair *host, *aud, *esc;
+	const struct bg_keypair *open_with;     /* verify's escrow key, or NULL */
 	struct bg_grant g;
 	struct record_opts o;
 	struct record *r;
@@ -93,6 +94,7 @@ static int setup(void **state)
 	f->tmp = th_mkdtemp();
 	assert_int_equal(bg_keys_generate(BG_KEY_HOST, &f->host), BG_OK);
 	assert_int_equal(bg_keys_generate(BG_KEY_AUDITOR, &f->aud), BG_OK);
+	assert_int_equal(bg_keys_generate(BG_KEY_AUDITOR, &f->esc), BG_OK);
 	assert_true(snprintf(f->spool, sizeof(f->spool), "%s/spool", f->tmp) < PATH_MAX);
 	assert_int_equal(mkdir(f->spool, 0700), 0);
 	*state = f;
@@ -107,6 +109,7 @@ static int teardown(void **state __attribute__((unused)))
 	bg_config_free(f->cfg);
 	bg_keys_free(f->host);
 	bg_keys_free(f->aud);
+	bg_keys_free(f->esc);
 	th_rmtree(f->tmp);
 	free(f->tmp);
 	free(f);
@@ -160,7 +163,8 @@ static int collect(void *ctx, const struct bg_event *e)
 /* The transcript as an auditor reads it, with the host key pinned. */
 static void verify(enum bg_verdict want)
 {
-	struct bg_transcript_opts o = { .dir = f->dir, .host = &f->host->pub, .auditor = f->aud };
+	struct bg_transcript_opts o = { .dir = f->dir, .host = &f->host->pub, .auditor = f->aud,
+					.escrow = f->open_with };
 	enum bg_verdict v;
 	char why[256] = "";
 
@@ -532,6 +536,42 @@ CASE(test_command_is_recorded_after_the_grant_and_in_the_manifest)
 	free(c[1].bytes);
 }
 
+/* Input typed blind, escrowed: the escrow key gets it back exactly, the
+ * auditor sees only that it is there; an auditor key as escrow key is
+ * refused before anything is made. */
+CASE(test_redacted_input_is_escrowed)
+{
+	static const int types[] = { BG_EV_META, BG_EV_ESCROW_KEYS, BG_EV_IN_REDACTED,
+				     BG_EV_IN_ESCROW, BG_EV_IN, BG_EV_META };
+	char why[256] = "";
+	size_t i;
+
+	open_rec("", 3600, true);
+	f->o.escrow = &f->aud->pub;
+	f->o.n_escrow = 1;
+	assert_int_not_equal(record_open(&f->o, &f->r, why, sizeof(why)), BG_OK);
+	assert_non_null(strstr(why, "escrow"));
+	assert_int_equal(access(f->dir, F_OK), -1);
+	f->o.escrow = &f->esc->pub;
+	if (record_open(&f->o, &f->r, why, sizeof(why)) != BG_OK)
+		fail_msg("record_open: %s", why);
+	assert_int_equal(record_sink.input(f->r, (const unsigned char *)"s3cret\r", 7, true), 0);
+	assert_int_equal(record_sink.input(f->r, (const unsigned char *)"ls\r", 3, false), 0);
+	assert_int_equal(record_close(f->r, 0), BG_OK);
+	f->open_with = f->esc;
+	verify(BG_VERDICT_COMPLETE);
+	f->open_with = NULL;
+	assert_int_equal(f->nev, sizeof(types) / sizeof(types[0]));
+	for (i = 0; i < f->nev; i++)
+		assert_int_equal(f->ev[i].type, types[i]);
+	assert_memory_equal(f->ev[2].data, "\7\0\0\0", 4);
+	assert_int_equal(f->ev[3].len, 7);
+	assert_memory_equal(f->ev[3].data, "s3cret\r", 7);
+	verify(BG_VERDICT_COMPLETE);
+	assert_int_equal(f->ev[3].type, BG_EV_IN_ESCROW);
+	assert_null(memmem(f->ev[3].data, f->ev[3].len, "s3cret", 6));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +585,7 @@ int main(void)
 		T(test_disk_full_terminate_or_continue_unrecorded),
 		T(test_open_refuses_without_auditor_or_writable_spool),
 		T(test_command_is_recorded_after_the_grant_and_in_the_manifest),
+		T(test_redacted_input_is_escrowed),
 #undef T
 	};
 

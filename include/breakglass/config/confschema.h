@@ -32,6 +32,7 @@ struct bg_config {
 		char *users_dir, *state_dir, *run_dir, *spool_dir;
 		char *audit_log, *host_key;
 		struct bg_strlist auditor_keys;
+		struct bg_strlist escrow_keys;  /* none: redacted input is dropped */
 	} paths;
 	struct {
 		char *ticket_pattern;

@@ -4,6 +4,7 @@
 #ifndef BREAKGLASS_RECCHUNK_H
 #define BREAKGLASS_RECCHUNK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,9 @@ const unsigned char *bg_recchunk_pack(ZSTD_CCtx *c, unsigned char *batch, size_t
 BG_WUR int bg_recchunk_unpack(ZSTD_DCtx *dctx, const unsigned char *plain, size_t plen,
 			      unsigned char *dec, size_t *dec_hw, const unsigned char **ev,
 			      size_t *evlen, char *why, size_t whylen);
+/* Whether len is a data length FORMAT.md 7.2 and 7.5 allow for type
+ * (any length for the types whose length they do not fix). */
+bool bg_recchunk_length_ok(unsigned type, size_t len);
 /* Whether every event of the batch p[n] is well formed, with times from
  * *t on never decreasing (*t then the last one).  BG_EINTEGRITY with why
  * saying what is wrong. */

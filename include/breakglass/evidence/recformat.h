@@ -21,7 +21,16 @@ enum bg_event_type {
 	BG_EV_IN_REDACTED = 3,  /* data: the number of bytes withheld (u32) */
 	BG_EV_RESIZE = 4,       /* data: columns (u16) then rows (u16) */
 	BG_EV_META = 5,         /* data: a UTF-8 JSON object */
+	BG_EV_IN_ESCROW = 6,    /* data: the withheld bytes sealed (escrow.h) */
+	BG_EV_ESCROW_KEYS = 7,  /* data: the escrow key sealed to each recipient */
 };
+
+/* Escrow (FORMAT.md 7.5): an in_escrow event seals 1 to BG_ESCROW_MAX
+ * bytes behind a 24-byte nonce with a 16-byte tag; an escrow_keys event
+ * holds 1 to BG_RECIPIENTS_MAX recipient entries as the header does. */
+#define BG_ESCROW_MAX 4096
+#define BG_ESCROW_NONCE 24
+#define BG_ESCROW_OVERHEAD (BG_ESCROW_NONCE + 16)
 
 #define BG_BATCH_MAX (4 * 1024 * 1024)  /* uncompressed events in a chunk */
 #define BG_RECIPIENTS_MAX 16

@@ -4,6 +4,7 @@
 #ifndef BREAKGLASS_RECREADER_H
 #define BREAKGLASS_RECREADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,8 +23,11 @@ struct bg_event {
 	enum bg_event_type type;
 	uint64_t t_us;
 	uint32_t segment;
+	/* in_escrow: the bytes typed blind once opened; still sealed (the
+	 * payload as stored) when the reader holds no escrow key for them. */
 	const unsigned char *data;
 	size_t len;
+	bool sealed;
 };
 
 /* Return non-zero to stop reading (the verdict is then what was seen). */
@@ -33,6 +37,7 @@ struct bg_recreader_opts {
 	const char *dir;                        /* the session directory */
 	const struct bg_pubkey *host;           /* the trusted host key */
 	const struct bg_keypair *auditor;       /* NULL: signatures and chain only */
+	const struct bg_keypair *escrow;        /* NULL: in_escrow events stay sealed */
 	/* Called (if not NULL) with each segment whose records all verified,
 	 * in order; anything but BG_OK stops reading with that error. */
 	int (*segment_fn)(void *ctx, const struct bg_segment_info *seg);

@@ -15,6 +15,7 @@ struct bg_transcript_opts {
 	 * proves only that the session is intact, not who wrote it. */
 	const struct bg_pubkey *host;
 	const struct bg_keypair *auditor;       /* NULL: signatures, chain, manifest */
+	const struct bg_keypair *escrow;        /* NULL: in_escrow events stay sealed */
 };
 
 /* Check the manifest, then every segment (decrypting them with an
