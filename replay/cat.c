@@ -15,6 +15,7 @@
 #include "breakglass/evidence/transcript.h"
 #include "commands.h"
 #include "quote.h"
+#include "spans.h"
 
 static const char *const type_names[] = {
 	[BG_EV_OUT] = "out", [BG_EV_IN] = "in", [BG_EV_IN_REDACTED] = "in_redacted",
@@ -25,6 +26,7 @@ struct cat {
 	enum cat_mode mode;
 	int write_errno;                /* stdout failed: stop, exit 1 */
 	int build_error;                /* a JSON line could not be made */
+	struct replay_spans spans;
 };
 
 static int put(struct cat *c, const void *p, size_t n)
@@ -103,6 +105,7 @@ static int on_event(void *ctx, const struct bg_event *ev)
 	char mark[48];
 	int n;
 
+	replay_spans_note(&c->spans, ev);
 	switch (c->mode) {
 	case CAT_JSON:
 		return json_line(c, ev);
@@ -126,7 +129,7 @@ int cmd_cat(const struct replay_keys *k, const char *session, enum cat_mode mode
 	};
 	struct cat c = { .mode = mode };
 	enum bg_verdict v;
-	char q[1200], why[512];
+	char q[1200], why[512], flag[96];
 	int r;
 
 	/* A closed pipe is an error to report, not a reason to die mid-line. */
@@ -141,6 +144,10 @@ int cmd_cat(const struct replay_keys *k, const char *session, enum cat_mode mode
 				c.build_error ? "out of memory" : strerror(c.write_errno));
 		return REPLAY_ERROR;
 	}
+	/* a warning, not a verdict: the exit status stays the verdict's */
+	replay_spans_text(&c.spans, flag, sizeof(flag));
+	if (flag[0] != '\0')
+		fprintf(stderr, "breakglass-replay: %s: warning: %s (stty -echo?)\n", q, flag + 2);
 	if (r == BG_OK && v == BG_VERDICT_COMPLETE)
 		return REPLAY_COMPLETE;
 	if (r == BG_OK) {
