@@ -21,40 +21,147 @@ void redact_init(struct redact *d, int policy, const regex_t *prompts, size_t n)
 	d->n_prompts = prompts != NULL ? n : 0;
 }
 
-static void tail_clear(struct redact *d)
+#define SLOT(d, r) ((d)->cell[(r) % REDACT_ROWS])
+
+/* Cells from..to of row r blank again. */
+static void erase(struct redact *d, unsigned r, unsigned from, unsigned to)
 {
-	d->tail_len = 0;
-	d->stale = true;
+	if (from < to && to <= REDACT_COLS)
+		memset(SLOT(d, r)[from], 0, (size_t)(to - from) * 4);
 }
 
-/* A byte shown on the line: a full tail drops its older half, so that
- * a long line costs one move per 128 bytes. */
-static void tail_add(struct redact *d, unsigned char c)
+static void erase_screen(struct redact *d)
 {
-	if (d->tail_len == REDACT_TAIL) {
-		memmove(d->tail, d->tail + REDACT_TAIL / 2, REDACT_TAIL / 2);
-		d->tail_len = REDACT_TAIL / 2;
+	memset(d->cell, 0, sizeof(d->cell));
+	d->bottom = d->row;
+}
+
+/* The cursor to row r; a row never reached before is blank (scrolled in). */
+static void go_row(struct redact *d, unsigned r)
+{
+	d->row = r;
+	if (r > d->bottom) {
+		erase(d, r, 0, REDACT_COLS);
+		d->bottom = r;
 	}
-	d->tail[d->tail_len++] = (char)c;
-	d->stale = true;
 }
 
-/* A byte outside escape sequences: CR and LF start the line again,
- * backspace takes a character back, other controls show nothing. */
+/* One character (or the first byte of one) at the cursor; at the last
+ * column the row drops its first half, so that its end stays. */
+static void put(struct redact *d, unsigned char c)
+{
+	unsigned char (*row)[4] = SLOT(d, d->row);
+
+	if ((c & 0xc0) == 0x80) {
+		/* a UTF-8 continuation byte: joins the character before */
+		size_t k = d->col > 0 ? strnlen((char *)row[d->col - 1], 4) : 4;
+
+		if (k < 4)
+			row[d->col - 1][k] = c;
+		return;
+	}
+	if (d->col >= REDACT_COLS) {
+		memmove(row, row[REDACT_COLS / 2], (REDACT_COLS / 2) * 4);
+		erase(d, d->row, REDACT_COLS / 2, REDACT_COLS);
+		d->col = REDACT_COLS / 2;
+	}
+	memset(row[d->col], 0, 4);
+	row[d->col++][0] = c;
+}
+
+static unsigned clamp_col(unsigned long v)
+{
+	return v < REDACT_COLS ? (unsigned)v : REDACT_COLS;
+}
+
+/* The final byte of a CSI: cursor moves and erasures; n its first
+ * parameter (1 when none), m the second. */
+static void csi(struct redact *d, unsigned char f)
+{
+	unsigned n = d->par[0] ? d->par[0] : 1, m = d->par[1] ? d->par[1] : 1;
+
+	if (d->priv)
+		return;
+	switch (f) {
+	case 'H': case 'f': go_row(d, n - 1); d->col = clamp_col(m - 1); break;
+	case 'A': d->row -= n < d->row ? n : d->row; break;
+	case 'B': case 'e': go_row(d, d->row + n); break;
+	case 'C': case 'a': d->col = clamp_col((unsigned long)d->col + n); break;
+	case 'D': d->col -= n < d->col ? n : d->col; break;
+	case 'E': go_row(d, d->row + n); d->col = 0; break;
+	case 'F': d->row -= n < d->row ? n : d->row; d->col = 0; break;
+	case 'G': case '`': d->col = clamp_col(n - 1); break;
+	case 'd': go_row(d, n - 1); break;
+	case 'K':
+		erase(d, d->row, d->par[0] == 0 ? d->col : 0,
+		      d->par[0] == 1 ? clamp_col(d->col + 1UL) : REDACT_COLS);
+		break;
+	case 'J':
+		/* what is off the cursor's row does not matter: all of it goes */
+		erase(d, d->row, d->par[0] == 0 ? d->col : 0,
+		      d->par[0] == 1 ? clamp_col(d->col + 1UL) : REDACT_COLS);
+		if (d->par[0] <= 1) {
+			for (m = 1; m < REDACT_ROWS; m++)
+				erase(d, d->row + m, 0, REDACT_COLS);
+		} else {
+			erase_screen(d);
+		}
+		break;
+	case 's': d->saved_row = d->row; d->saved_col = d->col; break;
+	case 'u': go_row(d, d->saved_row); d->col = d->saved_col; break;
+	default: break;
+	}
+}
+
+/* The byte after ESC that ends a two-byte sequence. */
+static void esc_final(struct redact *d, unsigned char c)
+{
+	switch (c) {
+	case '7': d->saved_row = d->row; d->saved_col = d->col; break;
+	case '8': go_row(d, d->saved_row); d->col = d->saved_col; break;
+	case 'D': go_row(d, d->row + 1); break;
+	case 'E': go_row(d, d->row + 1); d->col = 0; break;
+	case 'M': d->row -= d->row > 0; break;
+	case 'c': d->row = d->col = 0; erase_screen(d); break;
+	default: break;
+	}
+}
+
+/* A byte outside escape sequences: controls move the cursor or show
+ * nothing, the rest is text. */
 static void plain(struct redact *d, unsigned char c)
 {
-	if (c == 0x1b) {
+	if (c == 0x1b)
 		d->esc = ESC_START;
-	} else if (c == '\r' || c == '\n') {
-		tail_clear(d);
-	} else if (c == '\b') {
-		while (d->tail_len > 0 && (d->tail[--d->tail_len] & 0xc0) == 0x80)
-			;       /* the continuation bytes of a UTF-8 character */
-		d->stale = true;
-	} else if (c == '\t') {
-		tail_add(d, ' ');
-	} else if (c >= 0x20 && c != 0x7f) {
-		tail_add(d, c);
+	else if (c == '\r')
+		d->col = 0;
+	else if (c == '\n' || c == '\v' || c == '\f')
+		go_row(d, d->row + 1);
+	else if (c == '\b')
+		d->col -= d->col > 0;
+	else if (c == '\t')
+		d->col = clamp_col((d->col | 7UL) + 1);
+	else if (c >= 0x20 && c != 0x7f)
+		put(d, c);
+}
+
+/* A byte inside a CSI: parameters, a private marker, the final byte. */
+static void in_csi(struct redact *d, unsigned char c)
+{
+	if (c >= '0' && c <= '9') {
+		if (d->npar < 2 && d->par[d->npar] < 10000)
+			d->par[d->npar] = d->par[d->npar] * 10 + (c - '0');
+	} else if (c == ';') {
+		d->npar++;
+	} else if (c >= '<' && c <= '?') {
+		d->priv = true;
+	} else if (c == 0x1b) {
+		d->esc = ESC_START;
+	} else if (c >= 0x40 && c <= 0x7e) {
+		csi(d, c);
+		d->esc = ESC_NONE;
+	} else if (c < 0x20 || c > 0x7e) {
+		d->esc = ESC_NONE;      /* not a CSI after all */
 	}
 }
 
@@ -70,24 +177,21 @@ void redact_output(struct redact *d, const unsigned char *p, size_t n)
 	unsigned char c;
 
 	d->echoed = echoes(d, p, n);
-	if (d->answer && d->echoed) {
+	if (d->answer && d->echoed)
 		d->answer = false;
-		tail_clear(d);
-	}
-
 	for (i = 0; i < n; i++) {
 		c = p[i];
 		switch (d->esc) {
 		case ESC_START:
 			d->esc = c == '[' ? ESC_CSI : c != 0 && strchr("]P_^X", c) != NULL ?
 				 ESC_STRING : c >= 0x20 && c <= 0x2f ? ESC_INTER : ESC_NONE;
+			if (d->esc == ESC_CSI)
+				d->par[0] = d->par[1] = d->npar = 0, d->priv = false;
+			else if (d->esc == ESC_NONE)
+				esc_final(d, c);
 			break;
 		case ESC_CSI:
-			/* parameters and intermediates up to a final byte */
-			if (c == 0x1b)
-				d->esc = ESC_START;
-			else if (c < 0x20 || c > 0x3f)
-				d->esc = ESC_NONE;
+			in_csi(d, c);
 			break;
 		case ESC_STRING:
 			d->esc = c == 0x07 ? ESC_NONE : c == 0x1b ? ESC_STRING_ESC : ESC_STRING;
@@ -103,18 +207,26 @@ void redact_output(struct redact *d, const unsigned char *p, size_t n)
 			plain(d, c);
 		}
 	}
+	d->stale = d->stale || n > 0;
 }
 
 bool redact_at_prompt(struct redact *d)
 {
-	size_t i;
+	unsigned char (*row)[4] = SLOT(d, d->row);
+	size_t i, k, len = 0;
 
 	if (!d->stale)
 		return d->matched;
-	d->tail[d->tail_len] = '\0';
+	/* the row as shown up to the cursor: a blank cell is a space */
+	for (i = 0; i < d->col && i < REDACT_COLS; i++) {
+		k = strnlen((char *)row[i], 4);
+		memcpy(d->line + len, k > 0 ? (char *)row[i] : " ", k > 0 ? k : 1);
+		len += k > 0 ? k : 1;
+	}
+	d->line[len] = '\0';
 	d->matched = false;
-	for (i = 0; i < d->n_prompts && !d->matched && d->tail_len > 0; i++)
-		d->matched = regexec(&d->prompts[i], d->tail, 0, NULL, 0) == 0;
+	for (i = 0; i < d->n_prompts && !d->matched && len > 0; i++)
+		d->matched = regexec(&d->prompts[i], d->line, 0, NULL, 0) == 0;
 	d->stale = false;
 	return d->matched;
 }
@@ -171,7 +283,8 @@ size_t redact_next(struct redact *d, const unsigned char *p, size_t n, bool echo
 				  ++d->answered >= REDACT_ANSWER_MAX)) {
 			/* answered: the next answer needs a prompt shown anew */
 			d->answer = false;
-			tail_clear(d);
+			erase(d, d->row, 0, d->col);
+			d->stale = true;
 			if (!echo_off) {
 				close_span(d);
 				return i + 1;

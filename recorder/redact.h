@@ -10,8 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The output line kept for matching: its last 128 to 256 bytes. */
-#define REDACT_TAIL 256
+/* The screen kept for matching: rows (by number modulo), cells of one
+ * character (its UTF-8 bytes); a longer row keeps its last half. */
+#define REDACT_ROWS 64
+#define REDACT_COLS 256
 /* A prompt's answer is redacted up to its Enter, or this many bytes. */
 #define REDACT_ANSWER_MAX 4096
 
@@ -25,9 +27,13 @@ struct redact {
 	int policy;                     /* recorder.input (enum bg_rec_input) */
 	const regex_t *prompts;
 	size_t n_prompts;
-	char tail[REDACT_TAIL + 1];     /* the output line, NUL-terminated */
-	size_t tail_len;
+	unsigned char cell[REDACT_ROWS][REDACT_COLS][4];
+	unsigned row, col, bottom;      /* the cursor; the lowest row written */
+	unsigned saved_row, saved_col;  /* ESC 7, CSI s */
 	int esc;                        /* where in an escape sequence */
+	unsigned par[2], npar;          /* a CSI's parameters so far */
+	bool priv;                      /* a CSI with a private marker (?, >) */
+	char line[REDACT_COLS * 4 + 1]; /* the cursor's row up to it, to match */
 	bool matched, stale;            /* the tail matches; to be matched again */
 	bool echoed;                    /* the last output echoed the last input */
 	bool open, answer, ended;       /* a span; it answers a prompt; one closed */
@@ -42,14 +48,16 @@ struct redact {
 /* Start with recorder.input and the compiled password prompts. */
 void redact_init(struct redact *d, int policy, const regex_t *prompts, size_t n);
 
-/* The child's output p[n], as the terminal shows it.  Output that
+/* The child's output p[n], as the terminal shows it: text, CR, LF,
+ * backspace, tabs, cursor moves and erasures (ECMA-48); the rest of the
+ * escape sequences is left out.  Output that
  * echoes the last input while a prompt's answer is redacted ends that
  * answer: a password is not echoed, a command line typed after text
  * that looks like a prompt (PS1='Password: ') is; and a prompt the
  * user types, echoed back, arms nothing. */
 void redact_output(struct redact *d, const unsigned char *p, size_t n);
 
-/* Whether the output line now ends in a password prompt. */
+/* Whether the cursor's row, up to the cursor, ends in a password prompt. */
 bool redact_at_prompt(struct redact *d);
 
 /* The decision: how many of the first bytes of the input p[n] (n > 0)

@@ -191,6 +191,10 @@ grep -q '40 100' "$S/pty.cat" || why="$why the shell did not see 40 100;"
 
 # A password at a nested pty: the outer terminal is raw, the prompt rule
 # redacts the answer up to its Enter, and the span is marked.
+HOME_A=$(getent passwd "$UA" | cut -d: -f6)
+printf '%s\n' "printf \"alice@db1's password: \"" 'stty -echo' 'read -r p' 'stty echo' \
+	'echo' 'echo "got=${#p}"' 'sleep 1' > "$HOME_A/p.sh" && chmod 644 "$HOME_A/p.sh" ||
+	hard_error "cannot write $HOME_A/p.sh"
 grant "$UA" 600
 ID=$REPLY
 run_exp "$UA" "$ID" nested
@@ -200,10 +204,13 @@ replay_cat nested "$ID"
 replay_cat nested-in "$ID" --input
 replay_cat nested-json "$ID" --json
 why=
-grep -q 'n3sted' "$S/nested-in.cat" "$S/nested.cat" "$S/nested-json.cat" && why="$why the secret was recorded;"
+grep -q -e 'n3sted' -e 'tmux-secret' "$S/nested-in.cat" "$S/nested.cat" "$S/nested-json.cat" &&
+	why="$why a secret was recorded;"
 grep -q '"type":"in_redacted"' "$S/nested-json.cat" || why="$why no in_redacted event;"
 grep -q '"meta":{"redaction":{"bytes":14,"lines":1}}' "$S/nested-json.cat" ||
-	why="$why no redaction span of 14 bytes, 1 line;"
+	why="$why no redaction span of 14 bytes, 1 line (script);"
+grep -q '"meta":{"redaction":{"bytes":13,"lines":1}}' "$S/nested-json.cat" ||
+	why="$why no redaction span of 13 bytes, 1 line (tmux);"
 grep -q -F 'echo after-$((6 * 7))' "$S/nested-in.cat" || why="$why input after the answer not recorded;"
 grep -q 'redacted input spans' "$S/nested.verify" "$S/nested.cat.err" && why="$why a one-line span flagged;"
 [ -z "$why" ] && pass nested-prompt-redacted ||
