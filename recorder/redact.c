@@ -185,10 +185,12 @@ void redact_output(struct redact *d, const unsigned char *p, size_t n)
 		case ESC_START:
 			d->esc = c == '[' ? ESC_CSI : c != 0 && strchr("]P_^X", c) != NULL ?
 				 ESC_STRING : c >= 0x20 && c <= 0x2f ? ESC_INTER : ESC_NONE;
-			if (d->esc == ESC_CSI)
-				d->par[0] = d->par[1] = d->npar = 0, d->priv = false;
-			else if (d->esc == ESC_NONE)
+			if (d->esc == ESC_CSI) {
+				d->par[0] = d->par[1] = d->npar = 0;
+				d->priv = false;
+			} else if (d->esc == ESC_NONE) {
 				esc_final(d, c);
+			}
 			break;
 		case ESC_CSI:
 			in_csi(d, c);
