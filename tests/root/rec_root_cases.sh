@@ -211,6 +211,9 @@ grep -q '"meta":{"redaction":{"bytes":14,"lines":1}}' "$S/nested-json.cat" ||
 	why="$why no redaction span of 14 bytes, 1 line (script);"
 grep -q '"meta":{"redaction":{"bytes":13,"lines":1}}' "$S/nested-json.cat" ||
 	why="$why no redaction span of 13 bytes, 1 line (tmux);"
+grep -q '"meta":{"redaction":{"bytes":5,"lines":1}}' "$S/nested-json.cat" ||
+	why="$why no redaction span of 5 bytes, 1 line (raw PIN prompt);"
+grep -q '4711' "$S/nested-in.cat" && why="$why the PIN was recorded;"
 grep -q -F 'echo after-$((6 * 7))' "$S/nested-in.cat" || why="$why input after the answer not recorded;"
 grep -q 'redacted input spans' "$S/nested.verify" "$S/nested.cat.err" && why="$why a one-line span flagged;"
 [ -z "$why" ] && pass nested-prompt-redacted ||
