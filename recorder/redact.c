@@ -1,6 +1,6 @@
-/* The redaction rules (redact.h): the output line tracked as a terminal
- * shows it, matched against the password prompts, and input split into
- * what is recorded and what is withheld. */
+/* The redaction rules (redact.h): the screen followed as a terminal shows
+ * it, the cursor's row matched against the password prompts, and input
+ * split into what is recorded and what is withheld. */
 #include "config.h"
 
 #include <string.h>
