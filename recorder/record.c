@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "breakglass/evidence/recformat.h"
 #include "breakglass/evidence/recwriter.h"
 #include "record.h"
+#include "redact.h"
 
 #define US 1000000ULL
 #define BATCH_BYTES (256 * 1024)
@@ -39,6 +41,7 @@ struct record {
 	bool seg_has_data, unrecorded, notice_due;
 	int warned;                     /* 1: five minutes, 2: one minute */
 	const char *stop;
+	struct redact rd;
 };
 
 static time_t wall(const struct record *r)
@@ -137,17 +140,53 @@ static int add(struct record *r, enum bg_event_type type, const void *p, size_t 
 
 static int on_output(void *ctx, const unsigned char *p, size_t n)
 {
-	return add(ctx, BG_EV_OUT, p, n);
+	struct record *r = ctx;
+
+	redact_output(&r->rd, p, n);
+	return add(r, BG_EV_OUT, p, n);
 }
 
+/* {"redaction": {"bytes": N, "lines": L}} once a redacted span has
+ * ended: an auditor sees how much was withheld, and over how many lines. */
+static int span_end(struct record *r)
+{
+	struct redact_span s;
+	char meta[96];
+	int n;
+
+	if (!redact_ended(&r->rd, &s))
+		return 0;
+	n = snprintf(meta, sizeof(meta), "{\"redaction\":{\"bytes\":%" PRIu64 ",\"lines\":%"
+		     PRIu64 "}}", s.bytes, s.lines);
+	return add(r, BG_EV_META, meta, (size_t)n);
+}
+
+/* The input as redact.c splits it: what is hidden is recorded as its
+ * length (in_redacted) and sealed for the escrow keys if any, the rest
+ * as typed. */
 static int on_input(void *ctx, const unsigned char *p, size_t n, bool echo_off)
 {
 	struct record *r = ctx;
-	int policy = r->o.cfg->recorder.input;
+	bool hidden;
+	size_t k;
+	int rc;
 
-	if (policy == BG_INPUT_RECORD || (policy == BG_INPUT_REDACT_NO_ECHO && !echo_off))
-		return add(r, BG_EV_IN, p, n);
-	return add(r, BG_EV_IN_REDACTED, p, n);
+	for (; n > 0; p += k, n -= k) {
+		k = redact_next(&r->rd, p, n, echo_off, &hidden);
+		if (!hidden) {
+			rc = span_end(r);
+			if (rc == 0)
+				rc = add(r, BG_EV_IN, p, k);
+		} else {
+			/* add() keeps the length, and the bytes for escrow. */
+			rc = add(r, BG_EV_IN_REDACTED, p, k);
+			if (rc == 0)
+				rc = span_end(r);
+		}
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
 }
 
 static int on_resize(void *ctx, unsigned cols, unsigned rows)
@@ -252,6 +291,8 @@ int record_open(const struct record_opts *o, struct record **out, char *why, siz
 	if (r == NULL)
 		return BG_ENOMEM;
 	r->o = *o;
+	redact_init(&r->rd, o->cfg->recorder.input, o->cfg->recorder.prompt_re,
+		    o->cfg->recorder.password_prompts.n);
 	/* Recorded for no one, or to nowhere: refuse before making anything. */
 	if (o->n_auditors == 0 || !bg_grant_id_valid(o->grant->session) ||
 	    sodium_hex2bin(r->session, sizeof(r->session), o->grant->session,
@@ -328,6 +369,10 @@ int record_close(struct record *r, int wait_status)
 	char meta[96];
 	int rc, n;
 
+	/* an echo-off span still open is marked before the end */
+	redact_finish(&r->rd);
+	if (r->w != NULL)
+		(void)span_end(r);
 	if (r->unrecorded || r->w == NULL)
 		return BG_EIO;
 	n = snprintf(meta, sizeof(meta), "{\"end\":{\"%s\":%d%s}}",

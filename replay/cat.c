@@ -18,6 +18,7 @@
 #include "breakglass/evidence/transcript.h"
 #include "commands.h"
 #include "quote.h"
+#include "spans.h"
 
 static const char *const type_names[] = {
 	[BG_EV_OUT] = "out", [BG_EV_IN] = "in", [BG_EV_IN_REDACTED] = "in_redacted",
@@ -32,6 +33,7 @@ struct cat {
 	bool sealed;                    /* escrowed input the escrow key did not open */
 	int write_errno;                /* stdout failed: stop, exit 1 */
 	int build_error;                /* a JSON line could not be made */
+	struct replay_spans spans;
 };
 
 static int put(struct cat *c, const void *p, size_t n)
@@ -172,6 +174,7 @@ static int on_event(void *ctx, const struct bg_event *ev)
 {
 	struct cat *c = ctx;
 
+	replay_spans_note(&c->spans, ev);
 	if (ev->type == BG_EV_IN_ESCROW && ev->sealed)
 		c->sealed = true;
 	switch (c->mode) {
@@ -192,7 +195,7 @@ int cmd_cat(const struct replay_keys *k, const char *session, enum cat_mode mode
 	};
 	struct cat c = { .mode = mode };
 	enum bg_verdict v;
-	char q[1200], why[512];
+	char q[1200], why[512], flag[96];
 	int r;
 
 	/* A closed pipe is an error to report, not a reason to die mid-line. */
@@ -215,6 +218,10 @@ int cmd_cat(const struct replay_keys *k, const char *session, enum cat_mode mode
 			"recipient of this session\n", q);
 		return REPLAY_ERROR;
 	}
+	/* a warning, not a verdict: the exit status stays the verdict's */
+	replay_spans_text(&c.spans, flag, sizeof(flag));
+	if (flag[0] != '\0')
+		fprintf(stderr, "breakglass-replay: %s: warning: %s (stty -echo?)\n", q, flag + 2);
 	if (r == BG_OK && v == BG_VERDICT_COMPLETE)
 		return REPLAY_COMPLETE;
 	if (r == BG_OK) {

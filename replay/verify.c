@@ -7,6 +7,7 @@
 #include "breakglass/evidence/transcript.h"
 #include "commands.h"
 #include "quote.h"
+#include "spans.h"
 
 static const char *word(enum bg_verdict v)
 {
@@ -17,21 +18,30 @@ static const char *word(enum bg_verdict v)
 	}
 }
 
-/* Print the line for one session; its exit status. */
+static int note(void *ctx, const struct bg_event *ev)
+{
+	replay_spans_note(ctx, ev);
+	return 0;
+}
+
+/* Print the line for one session; its exit status.  A redacted span
+ * over several lines is a note, not a verdict: the recording is whole. */
 static int verify_one(const struct replay_keys *k, const char *session)
 {
 	struct bg_transcript_opts o = {
 		.dir = session, .host = k->pinned ? &k->host : NULL, .auditor = k->auditor,
 	};
 	const char *pin = k->pinned ? "" : "; host key not pinned";
+	struct replay_spans spans = { 0, 0, 0 };
 	enum bg_verdict v;
-	char q[1200], why[512];
+	char q[1200], why[512], flag[96];
 	int r;
 
 	replay_quote(session, q, sizeof(q));
-	r = bg_transcript_verify(&o, NULL, NULL, &v, why, sizeof(why));
+	r = bg_transcript_verify(&o, note, &spans, &v, why, sizeof(why));
+	replay_spans_text(&spans, flag, sizeof(flag));
 	if (r == BG_OK) {
-		printf("%s: %s: %s%s\n", q, word(v), why, pin);
+		printf("%s: %s: %s%s%s\n", q, word(v), why, flag, pin);
 		return (int)v;
 	}
 	if (r == BG_EAUTH)

@@ -39,7 +39,7 @@ json_t *bg_confprint_value(const struct bg_conffield *f, const struct bg_config 
 	case BG_CK_ENUM: return json_string(f->words[*BG_CONFFIELD_AT_C(cfg, f, int)]);
 	case BG_CK_URL:
 		return url_json(*BG_CONFFIELD_AT_C(cfg, f, char *), f->flags & BG_CF_REDACT_PATH);
-	case BG_CK_PATHLIST: case BG_CK_NAMELIST:
+	case BG_CK_PATHLIST: case BG_CK_NAMELIST: case BG_CK_REGEXLIST:
 		l = BG_CONFFIELD_AT_C(cfg, f, struct bg_strlist);
 		if ((a = json_array()) == NULL)
 			return NULL;

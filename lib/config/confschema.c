@@ -20,10 +20,10 @@
 #define STR(p, k, m, lo, hi, d, fl) { p, k, OFF(m), 0, lo, hi, 0, d, NULL, fl }
 #define ENUM(p, m, w) { p, BG_CK_ENUM, OFF(m), 0, 0, 0, 0, NULL, w, 0 }
 
-#define TEXT_MAX 1024
 #define URL_MAX 2048
 #define NAME_MAX_LEN 32
 #define QUOTE_MAX 40
+#define PATTERN_MAX 256         /* characters of one recorder.password_prompts */
 
 static const char *const fail_words[] = { "closed", "open", NULL };
 static const char *const input_words[] = {
@@ -31,6 +31,10 @@ static const char *const input_words[] = {
 static const char *const disk_words[] = {
 	"terminate", "continue-unrecorded", NULL };
 static const char *const storage_words[] = { "file", "s3", "http", NULL };
+/* At the end of the output line a program waits on: sudo, su, ssh,
+ * passwd, gpg, openssl ("pass phrase"), PINs of tokens. */
+static const char *const prompt_words[] = {
+	"[Pp]ass ?(word|phrase).*: *$", "(^|[^[:alpha:]])PIN.*: *$", NULL };
 
 const struct bg_conffield bg_confschema[] = {
 	OBJ("paths"),
@@ -74,6 +78,8 @@ const struct bg_conffield bg_confschema[] = {
 	INT("grant.max_minutes", grant.max_minutes, 1, 1440, 240),
 	OBJ("recorder"),
 	ENUM("recorder.input", recorder.input, input_words),
+	{ "recorder.password_prompts", BG_CK_REGEXLIST, OFF(recorder.password_prompts),
+	  OFF(recorder.prompt_re), 0, 32, 2, NULL, prompt_words, 0 },
 	INT("recorder.flush_ms", recorder.flush_ms, 10, 1000, 1000),
 	INT("recorder.segment_seconds", recorder.segment_seconds, 1, 3600, 60),
 	INT("recorder.segment_bytes", recorder.segment_bytes, 65536, 1073741824, 8388608),
@@ -210,15 +216,19 @@ static int complain_enum(const struct bg_conffield *f, json_t *v,
 	return r;
 }
 
-static void list_free(struct bg_strlist *l)
+/* Frees l and re, its compiled form if any (a REGEXLIST's). */
+static void list_free(struct bg_strlist *l, regex_t *re)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++)
+	for (i = 0; i < l->n; i++) {
+		if (re != NULL)
+			regfree(&re[i]);
 		free(l->v[i]);
+	}
+	free(re);
 	free(l->v);
-	l->v = NULL;
-	l->n = 0;
+	*l = (struct bg_strlist){ NULL, 0 };
 }
 
 /* Replace a string field (and a regex's compiled form) with s. */
@@ -245,21 +255,32 @@ static int store_string(const struct bg_conffield *f, struct bg_config *cfg,
 	return BG_OK;
 }
 
+/* Replace the list of f with items[n], a REGEXLIST's compiled too. */
 static int store_list(const struct bg_conffield *f, struct bg_config *cfg,
 		      const char *const *items, size_t n)
 {
 	struct bg_strlist *l = BG_CONFFIELD_AT(cfg, f, struct bg_strlist), nl = { NULL, 0 };
+	regex_t **re = (regex_t **)(void *)((char *)cfg + f->aux_off), *nre = NULL;
+	bool rx = f->kind == BG_CK_REGEXLIST;
 
-	if (n > 0 && (nl.v = calloc(n, sizeof(*nl.v))) == NULL)
+	if (n > 0 && ((nl.v = calloc(n, sizeof(*nl.v))) == NULL ||
+		      (rx && (nre = calloc(n, sizeof(*nre))) == NULL))) {
+		free(nl.v);
 		return BG_ENOMEM;
+	}
 	for (; nl.n < n; nl.n++) {
-		if ((nl.v[nl.n] = strdup(items[nl.n])) == NULL) {
-			list_free(&nl);
+		if ((nl.v[nl.n] = strdup(items[nl.n])) == NULL ||
+		    (rx && regcomp(&nre[nl.n], items[nl.n], REG_EXTENDED | REG_NOSUB) != 0)) {
+			/* checked before: regcomp can fail for want of memory only */
+			free(nl.v[nl.n]);
+			list_free(&nl, nre);
 			return BG_ENOMEM;
 		}
 	}
-	list_free(l);
+	list_free(l, rx ? *re : NULL);
 	*l = nl;
+	if (rx)
+		*re = nre;
 	return BG_OK;
 }
 
@@ -272,6 +293,8 @@ int bg_confschema_set_default(const struct bg_conffield *f, struct bg_config *cf
 	case BG_CK_ENUM: *BG_CONFFIELD_AT(cfg, f, int) = (int)f->defnum; return BG_OK;
 	case BG_CK_PATHLIST: case BG_CK_NAMELIST:
 		return store_list(f, cfg, &f->defstr, f->defstr != NULL);
+	case BG_CK_REGEXLIST:
+		return store_list(f, cfg, f->words, (size_t)f->defnum);
 	default: return store_string(f, cfg, f->defstr);
 	}
 }
@@ -280,8 +303,10 @@ static int parse_list(const struct bg_conffield *f, json_t *v,
 		      struct bg_config *cfg, bg_confschema_report *report,
 		      void *ctx)
 {
-	enum bg_confkind ek = f->kind == BG_CK_PATHLIST ? BG_CK_PATH : BG_CK_NAMELIST;
-	long hi = ek == BG_CK_PATH ? PATH_MAX - 1 : NAME_MAX_LEN + 1;
+	enum bg_confkind ek = f->kind == BG_CK_PATHLIST ? BG_CK_PATH :
+			      f->kind == BG_CK_REGEXLIST ? BG_CK_REGEX : BG_CK_NAMELIST;
+	long hi = ek == BG_CK_PATH ? PATH_MAX - 1 : ek == BG_CK_REGEX ? PATTERN_MAX :
+		  NAME_MAX_LEN + 1;
 	const char **items;
 	size_t i, n;
 	int r = BG_OK;
@@ -342,7 +367,7 @@ int bg_confschema_parse(const struct bg_conffield *f, json_t *v,
 			}
 		}
 		return complain_enum(f, v, report, ctx);
-	case BG_CK_PATHLIST: case BG_CK_NAMELIST:
+	case BG_CK_PATHLIST: case BG_CK_NAMELIST: case BG_CK_REGEXLIST:
 		return parse_list(f, v, cfg, report, ctx);
 	default:
 		if ((r = check_string(f->kind, f->flags, f->min, f->max, v, -1,
@@ -354,13 +379,17 @@ int bg_confschema_parse(const struct bg_conffield *f, json_t *v,
 
 void bg_confschema_clear(const struct bg_conffield *f, struct bg_config *cfg)
 {
+	regex_t **re = (regex_t **)(void *)((char *)cfg + f->aux_off);
 	char **slot;
 
 	switch (f->kind) {
 	case BG_CK_OBJECT: case BG_CK_INT: case BG_CK_BOOL: case BG_CK_ENUM:
 		return;
-	case BG_CK_PATHLIST: case BG_CK_NAMELIST:
-		list_free(BG_CONFFIELD_AT(cfg, f, struct bg_strlist));
+	case BG_CK_PATHLIST: case BG_CK_NAMELIST: case BG_CK_REGEXLIST:
+		list_free(BG_CONFFIELD_AT(cfg, f, struct bg_strlist),
+			  f->kind == BG_CK_REGEXLIST ? *re : NULL);
+		if (f->kind == BG_CK_REGEXLIST)
+			*re = NULL;
 		return;
 	default:
 		slot = BG_CONFFIELD_AT(cfg, f, char *);

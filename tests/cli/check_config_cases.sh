@@ -120,6 +120,8 @@ check dotted-section-name 1 '^@F@:3:3: error: auth\.lockout: unknown key$' \
 # Strings that are the wrong shape.
 check bad-regex 1 '^@F@:3:5: error: auth\.ticket_pattern: invalid regular expression "\(INC-\[0-9\]\+": .+$' \
 	-- w_key auth.ticket_pattern '"(INC-[0-9]+"'
+check bad-password-prompt 1 '^@F@:3:35: error: recorder\.password_prompts\[1\]: invalid regular expression "\(PIN": .+$' \
+	-- w_key recorder.password_prompts '["ok: $", "(PIN"]'
 check relative-path 1 '^@F@:3:5: error: paths\.audit_log: must be an absolute path \(got "var/log"\)$' \
 	-- w_key paths.audit_log '"var/log"'
 check dotdot-path 1 '^@F@:3:5: error: paths\.state_dir: must not contain \. or \.\. components \(got "/var/lib/\.\./\.\./etc"\)$' \

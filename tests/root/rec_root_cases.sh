@@ -237,6 +237,55 @@ grep -q '"meta":{"command"' "$S/pty-json.cat" && why="$why a command event;"
 grep -q '"command"' "$SPOOL/$ID/manifest.json" && why="$why a command in the manifest;"
 [ -z "$why" ] && pass pty-transcript || fail pty-transcript "$why $(show 20 "$S/typed.exp")"
 
+# A password at a nested pty: the outer terminal is raw, the prompt rule
+# redacts the answer up to its Enter, and the span is marked.
+HOME_A=$(getent passwd "$UA" | cut -d: -f6)
+printf '%s\n' "printf \"alice@db1's password: \"" 'stty -echo' 'read -r p' 'stty echo' \
+	'echo' 'echo "got=${#p}"' 'sleep 1' > "$HOME_A/p.sh" && chmod 644 "$HOME_A/p.sh" ||
+	hard_error "cannot write $HOME_A/p.sh"
+grant "$UA" 600
+ID=$REPLY
+run_exp "$UA" "$ID" nested
+expect_rc nested-exit-status "$RC" 0
+verdict nested "$ID" 0
+replay_cat nested "$ID"
+replay_cat nested-in "$ID" --input
+replay_cat nested-json "$ID" --json
+why=
+grep -q -e 'n3sted' -e 'tmux-secret' "$S/nested-in.cat" "$S/nested.cat" "$S/nested-json.cat" &&
+	why="$why a secret was recorded;"
+grep -q '"type":"in_redacted"' "$S/nested-json.cat" || why="$why no in_redacted event;"
+grep -q '"meta":{"redaction":{"bytes":14,"lines":1}}' "$S/nested-json.cat" ||
+	why="$why no redaction span of 14 bytes, 1 line (script);"
+grep -q '"meta":{"redaction":{"bytes":13,"lines":1}}' "$S/nested-json.cat" ||
+	why="$why no redaction span of 13 bytes, 1 line (tmux);"
+grep -q '"meta":{"redaction":{"bytes":5,"lines":1}}' "$S/nested-json.cat" ||
+	why="$why no redaction span of 5 bytes, 1 line (raw PIN prompt);"
+grep -q '4711' "$S/nested-in.cat" && why="$why the PIN was recorded;"
+grep -q -F 'echo after-$((6 * 7))' "$S/nested-in.cat" || why="$why input after the answer not recorded;"
+grep -q 'redacted input spans' "$S/nested.verify" "$S/nested.cat.err" && why="$why a one-line span flagged;"
+[ -z "$why" ] && pass nested-prompt-redacted ||
+	fail nested-prompt-redacted "$why $(show 12 "$S/nested-in.cat") $(show 20 "$S/nested.exp")"
+
+# stty -echo hiding commands: still redacted, but flagged by verify and cat.
+grant "$UA" 600
+ID=$REPLY
+run_exp "$UA" "$ID" blind
+expect_rc blind-exit-status "$RC" 0
+verdict blind "$ID" 0
+replay_cat blind "$ID" --input
+replay_cat blind-json "$ID" --json
+why=
+grep -q 'hidden-' "$S/blind.cat" && why="$why the blind commands were recorded as input;"
+grep -q '"meta":{"redaction":{"bytes":[0-9]*,"lines":3}}' "$S/blind-json.cat" ||
+	why="$why no span of 3 lines;"
+grep -q ': complete: .*; redacted input spans 3 lines' "$S/blind.verify" ||
+	why="$why verify did not flag it: $(cat "$S/blind.verify");"
+grep -q 'warning: redacted input spans 3 lines' "$S/blind.cat.err" ||
+	why="$why cat did not warn: $(cat "$S/blind.cat.err");"
+[ -z "$why" ] && pass stty-echo-span-flagged ||
+	fail stty-echo-span-flagged "$why $(show 20 "$S/blind.exp")"
+
 grant "$UA" 3
 ID=$REPLY
 run_exp "$UA" "$ID" expire

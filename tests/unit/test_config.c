@@ -149,10 +149,17 @@ static void test_config_every_error_is_reported_with_its_place(void **state)
 		"   \"ticket_pattern\": \"([\",\n"
 		"   \"approval\": {\"approvers\": [\"ok\", \"not ok\"]}},\n"
 		" \"grant\": {\"bogus\": 1, \"default_minutes\": 300},\n"
-		" \"storage\": \"s3\"}\n", f->keys) < (int)sizeof(text));
+		" \"storage\": \"s3\",\n"
+		" \"recorder\": {\"password_prompts\": [\"ok: $\", \"(PIN\"]}}\n",
+		f->keys) < (int)sizeof(text));
 	assert_int_equal(load(f, text, &c, &d), BG_ECONFIG);
 	assert_null(c);
-	assert_int_equal(d.errors, 6);
+	assert_int_equal(d.errors, 7);
+	g = find_diag(&d, "recorder.password_prompts[1]");
+	assert_non_null(g);
+	assert_int_equal(g->line, 8);
+	assert_int_equal(g->col, 45);
+	assert_non_null(strstr(g->message, "invalid regular expression \"(PIN\""));
 	g = find_diag(&d, "auth.lockout.max_failures");
 	assert_non_null(g);
 	assert_int_equal(g->line, 3);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -224,6 +225,49 @@ static void test_confschema_lists_report_each_bad_element(void **state)
 	release(c);
 }
 
+static void test_confschema_password_prompts_compiled_and_bounded(void **state)
+{
+	struct bg_config *c = defaults();
+	struct reports r;
+	char many[40 * 8 + 8], *p = many;
+	size_t i;
+
+	(void)state;
+	/* the default: compiled, anchored at the end of the line */
+	assert_int_equal(c->recorder.password_prompts.n, 2);
+	assert_int_equal(regexec(&c->recorder.prompt_re[0], "[sudo] password for a: ", 0, NULL, 0), 0);
+	assert_int_not_equal(regexec(&c->recorder.prompt_re[0], "password reset sent", 0, NULL, 0), 0);
+	/* each bad pattern located by its index; the old list stays */
+	assert_int_equal(parse(c, "recorder.password_prompts",
+			       "[\"ok: $\", \"([\", \"a\\nb\", \"\", 7]", &r), BG_EINVAL);
+	assert_int_equal(r.n, 4);
+	assert_int_equal(r.index[0], 1);
+	assert_non_null(strstr(r.msg[0], "invalid regular expression \"([\""));
+	assert_int_equal(r.index[1], 2);
+	assert_string_equal(r.msg[1], "must not contain control characters (got \"a\\x0ab\")");
+	assert_int_equal(r.index[2], 3);
+	assert_string_equal(r.msg[2], "must be 1 to 256 characters long (got 0)");
+	assert_int_equal(r.index[3], 4);
+	assert_int_equal(c->recorder.password_prompts.n, 2);
+	/* at most 32 of at most 256 characters */
+	*p++ = '[';
+	for (i = 0; i < 33; i++)
+		p += snprintf(p, (size_t)(many + sizeof(many) - p), "%s\"x%zu\"", i ? "," : "", i);
+	*p++ = ']';
+	*p = '\0';
+	assert_int_equal(parse(c, "recorder.password_prompts", many, &r), BG_EINVAL);
+	assert_string_equal(r.msg[0], "must have 0 to 32 entries (got 33)");
+	/* replaced, compiled; an empty list turns the rule off */
+	assert_int_equal(parse(c, "recorder.password_prompts", "[\"PIN: $\", \"^Code: $\"]", &r),
+			 BG_OK);
+	assert_int_equal(c->recorder.password_prompts.n, 2);
+	assert_int_equal(regexec(&c->recorder.prompt_re[1], "Code: ", 0, NULL, 0), 0);
+	assert_int_equal(parse(c, "recorder.password_prompts", "[]", &r), BG_OK);
+	assert_int_equal(c->recorder.password_prompts.n, 0);
+	assert_null(c->recorder.prompt_re);
+	release(c);
+}
+
 static void test_confschema_urls_printed_without_secrets(void **state)
 {
 	static const struct { const char *key, *in, *out; } cases[] = {
@@ -264,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_confschema_bool_and_enum),
 		cmocka_unit_test(test_confschema_strings),
 		cmocka_unit_test(test_confschema_lists_report_each_bad_element),
+		cmocka_unit_test(test_confschema_password_prompts_compiled_and_bounded),
 		cmocka_unit_test(test_confschema_urls_printed_without_secrets),
 	};
 

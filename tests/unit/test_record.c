@@ -330,12 +330,13 @@ CASE(test_input_policy_table_and_resize)
 		int type[2];            /* of "ls -l\r" typed with echo, of "pw" without */
 		const char *data[2];    /* redacted: the length, u32 LE */
 		size_t len[2];
+		bool span;              /* the echo-off span marked at the end */
 	} t[] = {
 		{ "redact-when-no-echo", { BG_EV_IN, BG_EV_IN_REDACTED }, { "ls -l\r", "\2\0\0\0" },
-		  { 6, 4 } },
-		{ "record", { BG_EV_IN, BG_EV_IN }, { "ls -l\r", "pw" }, { 6, 2 } },
+		  { 6, 4 }, true },
+		{ "record", { BG_EV_IN, BG_EV_IN }, { "ls -l\r", "pw" }, { 6, 2 }, false },
 		{ "redact", { BG_EV_IN_REDACTED, BG_EV_IN_REDACTED }, { "\6\0\0\0", "\2\0\0\0" },
-		  { 4, 4 } },
+		  { 4, 4 }, false },
 	};
 	char members[64];
 	size_t i, k;
@@ -351,7 +352,9 @@ CASE(test_input_policy_table_and_resize)
 		assert_int_equal(record_sink.resize(f->r, 300, 70000), 0);
 		assert_int_equal(record_close(f->r, 0), BG_OK);
 		verify(BG_VERDICT_COMPLETE);
-		assert_int_equal(f->nev, 6);
+		assert_int_equal(f->nev, 6 + t[i].span);
+		if (t[i].span)
+			assert_string_equal(f->ev[5].data, "{\"redaction\":{\"bytes\":2,\"lines\":1}}");
 		for (k = 0; k < 2; k++) {
 			assert_int_equal(f->ev[1 + k].type, t[i].type[k]);
 			assert_int_equal(f->ev[1 + k].len, t[i].len[k]);
@@ -366,6 +369,89 @@ CASE(test_input_policy_table_and_resize)
 
 /* Each case runs from deadline to deadline, as the relay would, until the
  * sink ends the session; the warnings come when due, and only those. */
+/* Input as the relay hands it over (echo_off) after output: the events
+ * written, in, in_redacted (the length) and redaction meta as text. */
+static void input(const char *s, bool echo_off)
+{
+	assert_int_equal(record_sink.input(f->r, (const unsigned char *)s, strlen(s), echo_off), 0);
+}
+
+static void expect_events(const char *const *want, size_t n)
+{
+	char got[128];
+	size_t i, k = 0;
+
+	assert_int_equal(record_close(f->r, 0), BG_OK);
+	verify(BG_VERDICT_COMPLETE);
+	for (i = 1; i + 1 < f->nev; i++) {
+		if (f->ev[i].type == BG_EV_OUT)
+			continue;
+		if (f->ev[i].type == BG_EV_IN_REDACTED)
+			(void)snprintf(got, sizeof(got), "[%u]", (unsigned)f->ev[i].data[0]);
+		else
+			(void)snprintf(got, sizeof(got), "%s", (const char *)f->ev[i].data);
+		assert_true(k < n);
+		assert_string_equal(got, want[k++]);
+	}
+	assert_int_equal(k, n);
+}
+
+CASE(test_prompt_answer_redacted_in_raw_mode)
+{
+	static const char *const want[] = {
+		"sudo -k id\r", "[7]", "{\"redaction\":{\"bytes\":7,\"lines\":1}}", "id\r",
+		"[2]", "[3]", "{\"redaction\":{\"bytes\":5,\"lines\":1}}",
+	};
+
+	/* the outer pty raw (echo_off false), the prompt from a nested one */
+	open_rec("\"input\": \"redact-when-no-echo\"", 3600, false);
+	assert_int_equal(out("$ "), 0);
+	input("sudo -k id\r", false);
+	assert_int_equal(out("sudo -k id\r\n\x1b[?25l[sudo] password for x: \x1b[?25h"), 0);
+	input("secret\rid\r", false);
+	assert_int_equal(out("\r\nuid=0(root)\r\n$ ssh db1\r\nx@db1's password: "), 0);
+	input("pw", false);
+	input("pw\r", false);
+	expect_events(want, sizeof(want) / sizeof(want[0]));
+}
+
+CASE(test_echo_off_span_over_three_lines)
+{
+	static const char *const want[] = {
+		"stty -echo\r", "[3]", "[4]", "[10]",
+		"{\"redaction\":{\"bytes\":17,\"lines\":3}}", "ls\r",
+	};
+
+	open_rec("\"input\": \"redact-when-no-echo\"", 3600, false);
+	input("stty -echo\r", false);
+	input("id\r", true);
+	assert_int_equal(out("uid=1000\r\n$ "), 0);
+	input("pwd\r", true);
+	input("stty echo\r", true);
+	input("ls\r", false);
+	expect_events(want, sizeof(want) / sizeof(want[0]));
+}
+
+CASE(test_record_policy_keeps_prompt_answers)
+{
+	static const char *const want[] = { "secret\r" };
+
+	open_rec("\"input\": \"record\"", 3600, false);
+	assert_int_equal(out("[sudo] password for x: "), 0);
+	input("secret\r", false);
+	expect_events(want, 1);
+}
+
+CASE(test_no_prompts_configured_keeps_raw_answers)
+{
+	static const char *const want[] = { "secret\r" };
+
+	open_rec("\"input\": \"redact-when-no-echo\", \"password_prompts\": []", 3600, false);
+	assert_int_equal(out("Password: "), 0);
+	input("secret\r", false);
+	expect_events(want, 1);
+}
+
 CASE(test_expiry_warnings_then_end_per_grant_length)
 {
 	static const struct {
@@ -542,7 +628,7 @@ CASE(test_command_is_recorded_after_the_grant_and_in_the_manifest)
 CASE(test_redacted_input_is_escrowed)
 {
 	static const int types[] = { BG_EV_META, BG_EV_ESCROW_KEYS, BG_EV_IN_REDACTED,
-				     BG_EV_IN_ESCROW, BG_EV_IN, BG_EV_META };
+				     BG_EV_IN_ESCROW, BG_EV_META, BG_EV_IN, BG_EV_META };
 	char why[256] = "";
 	size_t i;
 
@@ -567,6 +653,8 @@ CASE(test_redacted_input_is_escrowed)
 	assert_memory_equal(f->ev[2].data, "\7\0\0\0", 4);
 	assert_int_equal(f->ev[3].len, 7);
 	assert_memory_equal(f->ev[3].data, "s3cret\r", 7);
+	/* The span's mark follows its escrowed bytes. */
+	assert_string_equal((char *)f->ev[4].data, "{\"redaction\":{\"bytes\":7,\"lines\":1}}");
 	verify(BG_VERDICT_COMPLETE);
 	assert_int_equal(f->ev[3].type, BG_EV_IN_ESCROW);
 	assert_null(memmem(f->ev[3].data, f->ev[3].len, "s3cret", 6));
@@ -580,6 +668,10 @@ int main(void)
 		T(test_flush_and_time_rotation_deadlines_idle_has_no_wakeup),
 		T(test_size_rotation_at_segment_bytes),
 		T(test_input_policy_table_and_resize),
+		T(test_prompt_answer_redacted_in_raw_mode),
+		T(test_echo_off_span_over_three_lines),
+		T(test_record_policy_keeps_prompt_answers),
+		T(test_no_prompts_configured_keeps_raw_answers),
 		T(test_expiry_warnings_then_end_per_grant_length),
 		T(test_close_records_exit_status_or_signal),
 		T(test_disk_full_terminate_or_continue_unrecorded),

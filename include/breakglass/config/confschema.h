@@ -50,6 +50,8 @@ struct bg_config {
 	struct { long default_minutes, max_minutes; } grant;
 	struct {
 		int input;
+		struct bg_strlist password_prompts;
+		regex_t *prompt_re;     /* compiled password_prompts, n of them */
 		long flush_ms, segment_seconds, segment_bytes;
 		int on_disk_full;
 	} recorder;
@@ -72,6 +74,8 @@ enum bg_confkind {
 	BG_CK_REGEX,    /* POSIX ERE, compiled into aux_off */
 	BG_CK_TEXT,     /* printable text of min..max characters */
 	BG_CK_NAMELIST, /* user names or %group names */
+	BG_CK_REGEXLIST,/* min..max POSIX EREs, compiled into aux_off (an array);
+			   the default: defnum of words */
 };
 
 /* A dotted key path, array indexes included. */
