@@ -27,6 +27,7 @@
 #include "breakglass/base/log.h"
 #include "breakglass/base/text.h"
 #include "environ.h"
+#include "guard.h"
 #include "priv.h"
 #include "record.h"
 #include "relay.h"
@@ -210,11 +211,6 @@ static int session(struct rec *r, const char *cmd)
 	if ((env = environ_build(environ, &r->pw, r->session)) == NULL)
 		refuse(r, "out of memory");
 	so.env = env;
-	/* sshd's pty belongs to the user, who could open it again from the
-	 * session and type or print around the recording: exclusive mode
-	 * makes every further open fail (EBUSY). */
-	if (so.pty && ioctl(STDIN_FILENO, TIOCEXCL) != 0)
-		refuse(r, "cannot make the terminal exclusive: %s", strerror(errno));
 	/* The child's pty starts with the user's modes; only then does the
 	 * user's side go raw, the line discipline being the child's. */
 	if (spawn_start(&so, &c) != 0) {
@@ -263,8 +259,18 @@ int main(int argc, char **argv)
 	const char *cmd;
 
 	sanitise_fds();
+	/* sshd's pty belongs to the user, whose other processes could open
+	 * it and type or print around the recording: from now on no one can,
+	 * and no one may have before (guard_terminal_alone). */
+	if (guard_terminal_exclusive(STDIN_FILENO, why, sizeof(why)) != 0)
+		refuse(NULL, "%s", why);
 	bg_log_open("breakglass-rec", BG_LOG_SYSLOG, LOG_AUTHPRIV);
+	if (guard_limits(why, sizeof(why)) != 0)
+		refuse(NULL, "%s", why);
 	if (priv_init(&r.priv, why, sizeof(why)) != 0)
+		refuse(NULL, "%s", why);
+	/* With the user's ids: the fds of the user's processes are readable. */
+	if (guard_terminal_alone(STDIN_FILENO, why, sizeof(why)) != 0)
 		refuse(NULL, "%s", why);
 	/* The relay takes these through a signalfd; the child gets them back. */
 	relay_signals(&set);

@@ -15,7 +15,7 @@ export LC_ALL
 . "$TESTS_SRCDIR/common/prefix.sh"
 
 need_root
-for tool in expect useradd userdel setpriv sha256sum timeout make; do
+for tool in expect useradd userdel setpriv prlimit sha256sum timeout make; do
 	command -v "$tool" > /dev/null 2>&1 ||
 		hard_error "$tool not found (tools/test installs it)"
 done

@@ -108,6 +108,45 @@ refused user-owned-grant "$REPLY" "no valid grant"
 refused malformed-id "../../etc/passwd" "no emergency access grant"
 refused unknown-id "0123456789abcdef0123456789abcdef" "no valid grant"
 
+# ---- limits the caller lowered: raised, or the recorder refuses ------------
+
+# limited NAME PRLIMIT-OPTION: a 3 MB command through a recorder that
+# the user starts under that limit; RC, and $S/NAME.out, $S/NAME.err.
+limited() {
+	grant "$UA" 600
+	ID=$REPLY
+	as "$UA" "$ID" prlimit "$2" "$REC" -c "head -c 3000000 /dev/zero | tr '\\0' x; touch $MARKER" \
+		< /dev/null > "$S/$1.out" 2> "$S/$1.err"
+	RC=$?
+}
+# Soft limits only: raised for the recording.
+for lim in "f:--fsize=1:" "n:--nofile=4:"; do
+	name=soft-${lim%%:*}-raised
+	rm -f "$MARKER"
+	limited "$name" "${lim#*:}"
+	replay_cat "$name" "$ID"
+	n=$(tail -n +2 "$S/$name.cat" | tr -d -c x | wc -c)
+	if [ "$RC" = 0 ] && [ "$n" = 3000000 ] && [ -e "$MARKER" ]; then
+		verdict "$name" "$ID" 0
+		pass "$name"
+	else
+		fail "$name" "exit $RC, $n bytes recorded: $(show 3 "$S/$name.err")"
+	fi
+done
+# Hard limits too: no unprivileged process may raise them.
+for lim in "f:--fsize=1024:file size" "n:--nofile=4:open files"; do
+	name=hard-${lim%%:*}-refused
+	rest=${lim#*:}
+	rm -f "$MARKER"
+	limited "$name" "${rest%%:*}"
+	if [ "$RC" = 1 ] && [ ! -e "$MARKER" ] && [ ! -e "$SPOOL/$ID" ] &&
+		grep -q "hard limit of ${rest#*:}" "$S/$name.err"; then
+		pass "$name"
+	else
+		fail "$name" "exit $RC, marker $([ -e "$MARKER" ] && echo made): $(show 3 "$S/$name.err")"
+	fi
+done
+
 # ---- SIGKILL: the session ends with it, the flushed part verifies ----------
 
 grant "$UA" 600
@@ -197,3 +236,10 @@ verdict expire "$ID" 0
 replay_cat expire "$ID"
 grep -q "has expired" "$S/expire.cat" && pass expiry-notice-recorded ||
 	fail expiry-notice-recorded "$(show 5 "$S/expire.cat")"
+
+grant "$UA" 600
+ID=$REPLY
+run_exp "$UA" "$ID" held
+[ "$RC" = 1 ] && [ ! -e "$SPOOL/$ID" ] && pass terminal-held-elsewhere-refused ||
+	fail terminal-held-elsewhere-refused "exit $RC: $(show 20 "$S/held.exp")"
+pkill -KILL -u "$UA" sleep 2> /dev/null
