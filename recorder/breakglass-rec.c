@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include "breakglass/evidence/keyfile.h"
 #include "breakglass/evidence/keys.h"
 #include "breakglass/base/log.h"
+#include "breakglass/base/proc.h"
 #include "breakglass/base/text.h"
 #include "environ.h"
 #include "guard.h"
@@ -106,6 +108,28 @@ static int drop_cb(void *ctx)
 	return priv_drop_for_good(ctx);
 }
 
+/* The grant is this login's alone: only a recorder below the process
+ * that opened the session (sshd's) may claim it, and only once. */
+static void claim(struct rec *r)
+{
+	struct priv_req req = { .op = PRIV_CLAIM_SESSION };
+	bool below = false;
+	int rc;
+
+	if (r->grant->login_pid <= 0)
+		refuse(r, "the grant does not name the login that opened it");
+	if ((rc = bg_proc_has_ancestor(getpid(), (pid_t)r->grant->login_pid,
+				       r->grant->login_start, &below)) != BG_OK || !below)
+		refuse(r, "this recorder was not started by the login that opened the session");
+	req.u.claim_session = (struct priv_claim_session){ .cfg = r->cfg, .session = r->session };
+	rc = priv_request(&r->priv, &req);
+	if (rc == BG_EREPLAY)
+		refuse(r, "the grant of this session was already claimed by another recorder");
+	if (rc != BG_OK)
+		refuse(r, "cannot claim the grant in %s: %s", r->cfg->paths.spool_dir,
+		       bg_strerror(rc));
+}
+
 /* The account's files, read with its ids: the configuration, then the
  * grant and the keys it names. */
 static void load(struct rec *r)
@@ -138,6 +162,7 @@ static void load(struct rec *r)
 	}
 	if (r->grant->expires <= time(NULL))
 		refuse(r, "the grant has expired");
+	claim(r);
 	if (gethostname(r->host_name, sizeof(r->host_name) - 1) != 0 || r->host_name[0] == '\0')
 		memcpy(r->host_name, "localhost", 10);
 }

@@ -6,12 +6,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "breakglass/base/buf.h"
@@ -175,6 +178,28 @@ static int manifest_write(const struct priv *p, struct priv_req *q)
 	return manifest(a->wo, a->m, a->w);
 }
 
+static int claim_session(const struct priv *p, struct priv_req *q)
+{
+	struct priv_claim_session *a = &q->u.claim_session;
+	char dir[PATH_MAX];
+	int fd, r = BG_OK;
+
+	(void)p;
+	if (!bg_grant_id_valid(a->session) ||
+	    bg_snprintf(dir, sizeof(dir), "%s/%s", a->cfg->paths.spool_dir, a->session) != BG_OK)
+		return BG_EINVAL;
+	/* mkdir is the atomic test-and-set: of two recorders one gets EEXIST. */
+	if (mkdir(dir, 0700) != 0)
+		return errno == EEXIST ? BG_EREPLAY : errno == ENOENT ? BG_ENOENT : BG_EIO;
+	/* The user's umask applied: set the mode the writer relies on. */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fchmod(fd, 0700) != 0)
+		r = BG_EIO;
+	if (fd >= 0)
+		(void)close(fd);
+	return r;
+}
+
 /* Like the requests a monitor answers: nothing else runs with the ids. */
 static int (*const table[PRIV_N_OPS])(const struct priv *p, struct priv_req *q) = {
 	[PRIV_READ_CONFIG] = read_config,
@@ -182,6 +207,7 @@ static int (*const table[PRIV_N_OPS])(const struct priv *p, struct priv_req *q) 
 	[PRIV_SEGMENT_OPEN] = segment_open,
 	[PRIV_SEGMENT_NEXT] = segment_next,
 	[PRIV_MANIFEST_WRITE] = manifest_write,
+	[PRIV_CLAIM_SESSION] = claim_session,
 };
 
 /* body(p, q) between the account's effective ids and the user's. */

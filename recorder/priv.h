@@ -30,6 +30,7 @@ enum priv_op {
 	PRIV_SEGMENT_OPEN,              /* struct priv_segment_open */
 	PRIV_SEGMENT_NEXT,              /* struct priv_segment_next */
 	PRIV_MANIFEST_WRITE,            /* struct priv_manifest_write */
+	PRIV_CLAIM_SESSION,             /* struct priv_claim_session */
 	PRIV_N_OPS                      /* the size of the table, no operation */
 };
 
@@ -78,6 +79,14 @@ struct priv_manifest_write {
 	const struct bg_recwriter *w;
 };
 
+/* Claim the session's grant, once: make its directory in
+ * paths.spool_dir (0700), atomically.  BG_EREPLAY when it exists: the
+ * grant was claimed before. */
+struct priv_claim_session {
+	const struct bg_config *cfg;
+	const char *session;
+};
+
 /* One request: op says which member of u is its argument. */
 struct priv_req {
 	enum priv_op op;
@@ -87,6 +96,7 @@ struct priv_req {
 		struct priv_segment_open segment_open;
 		struct priv_segment_next segment_next;
 		struct priv_manifest_write manifest_write;
+		struct priv_claim_session claim_session;
 	} u;
 };
 

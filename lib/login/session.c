@@ -13,6 +13,7 @@
 #include "breakglass/audit/audit.h"
 #include "breakglass/base/buf.h"
 #include "breakglass/base/log.h"
+#include "breakglass/base/proc.h"
 #include "breakglass/audit/notify.h"
 #include "breakglass/base/safefile.h"
 #include "breakglass/login/session.h"
@@ -161,6 +162,7 @@ int bg_session_open(const struct bg_config *cfg, const struct bg_login *lg,
 {
 	long minutes = cfg->grant.default_minutes;
 	struct bg_audit_event ev;
+	struct bg_proc self;
 	int r;
 
 	/* The recorder runs the shell with the grant's uid and refuses a
@@ -174,6 +176,14 @@ int bg_session_open(const struct bg_config *cfg, const struct bg_login *lg,
 	memset(g, 0, sizeof(*g));
 	if ((r = bg_grant_new_id(g->session)) != BG_OK)
 		return r;
+	/* Only a recorder started below this process (sshd's) may claim the
+	 * grant; without its start time a reused pid would pass. */
+	if ((r = bg_proc_read(getpid(), &self)) != BG_OK) {
+		bg_error("cannot read this process in /proc: %s: no session", bg_strerror(r));
+		return r;
+	}
+	g->login_pid = (long)getpid();
+	g->login_start = self.start;
 	/* The grant borrows the login's strings: nothing to free. */
 	g->req = lg->req;
 	g->start = now;

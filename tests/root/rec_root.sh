@@ -94,13 +94,24 @@ grep -q -F -e "$want" "$P/var/log/audit.jsonl" && pass keygen-host-audited-with-
 
 # ---- helpers ---------------------------------------------------------------
 
-# grant USER SECONDS [OWNER]: a grant for USER ending in SECONDS (may be
-# negative), as the PAM module writes it; REPLY = its session id.
+# start_of PID: REPLY = the start time of process PID (field 22 of its
+# stat line, counted after the name, which may hold spaces).
+start_of() {
+	REPLY=$(sed 's/.*) //' "/proc/$1/stat" | cut -d ' ' -f 20)
+}
+
+# grant USER SECONDS [OWNER [LOGIN]]: a grant for USER ending in SECONDS
+# (may be negative), as the PAM module writes it, its login process this
+# shell (the recorders' ancestor) or LOGIN ("PID,START", or "" for none);
+# REPLY = its session id.
 grant() {
+	start_of $$
+	login=${4-$$,$REPLY}
 	REPLY=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 	now=$(date +%s)
-	printf '{"version":1,"session":"%s","user":"%s","uid":%s,"ticket":"INC-77","justification":"restart the stuck payment workers","mfa":"totp","start":%s,"expires":%s}' \
-		"$REPLY" "$1" "$(id -u "$1")" "$((now - 60))" "$((now + $2))" > "$RUN/$REPLY.json"
+	printf '{"version":1,"session":"%s","user":"%s","uid":%s,"ticket":"INC-77","justification":"restart the stuck payment workers","mfa":"totp","start":%s,"expires":%s%s}' \
+		"$REPLY" "$1" "$(id -u "$1")" "$((now - 60))" "$((now + $2))" \
+		"${login:+,\"login_pid\":${login%,*},\"login_start\":${login#*,}}" > "$RUN/$REPLY.json"
 	chown "${3:-root}:breakglass" "$RUN/$REPLY.json"
 	chmod 640 "$RUN/$REPLY.json"
 }

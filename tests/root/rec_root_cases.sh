@@ -108,6 +108,34 @@ refused user-owned-grant "$REPLY" "no valid grant"
 refused malformed-id "../../etc/passwd" "no emergency access grant"
 refused unknown-id "0123456789abcdef0123456789abcdef" "no valid grant"
 
+# ---- the grant: claimed once, by a recorder of the login that opened it ----
+
+grant "$UA" 600
+ID=$REPLY
+as_bg "$UA" "$ID" "$REC" -c 'sleep 3' < /dev/null > /dev/null 2>&1
+RECPID=$!
+sleep 1
+refused claimed-twice "$ID" "already claimed by another recorder"
+wait "$RECPID"
+expect_rc first-claim-records $? 0
+verdict first-claim "$ID" 0
+refused claimed-after-the-end "$ID" "already claimed by another recorder"
+# Another process (not an ancestor), this shell with another start time
+# (its pid reused), and an older grant without a login process.
+sleep 60 &
+OTHER=$!
+start_of "$OTHER"
+grant "$UA" 600 root "$OTHER,$REPLY"
+refused not-below-the-login "$REPLY" "not started by the login"
+kill "$OTHER"
+start_of $$
+grant "$UA" 600 root "$$,$((REPLY + 1))"
+refused login-pid-reused "$REPLY" "not started by the login"
+grant "$UA" 600 root ""
+refused grant-without-login "$REPLY" "does not name the login"
+[ ! -e "$SPOOL/$REPLY" ] && pass refused-claim-leaves-no-trace ||
+	fail refused-claim-leaves-no-trace "$SPOOL/$REPLY exists"
+
 # ---- limits the caller lowered: raised, or the recorder refuses ------------
 
 # limited NAME PRLIMIT-OPTION: a 3 MB command through a recorder that

@@ -282,6 +282,36 @@ CASE(test_body_failure_is_returned_after_restore)
 	assert_user_again();
 }
 
+/* The claim is a directory made once: 0700 whatever the umask, and a
+ * second claim of the same session is BG_EREPLAY; a bad id claims
+ * nothing. */
+CASE(test_claim_session_once)
+{
+	struct bg_config cfg;
+	struct priv_req q = { .op = PRIV_CLAIM_SESSION };
+	char path[512];
+	struct stat st;
+	mode_t old;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.paths.spool_dir = f->dir;
+	q.u.claim_session = (struct priv_claim_session){ .cfg = &cfg,
+		.session = "0123456789abcdef0123456789abcdef" };
+	old = umask(0777);
+	assert_int_equal(priv_request(&p, &q), BG_OK);
+	umask(old);
+	assert_true(snprintf(path, sizeof(path), "%s/%s", f->dir, q.u.claim_session.session) <
+		    (int)sizeof(path));
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(priv_request(&p, &q), BG_EREPLAY);
+	q.u.claim_session.session = "../0123456789abcdef0123456789abc";
+	assert_int_equal(priv_request(&p, &q), BG_EINVAL);
+	assert_string_equal(k.log, "u990 g990 d0 g1000 u1000 d0 u990 g990 d0 g1000 u1000 d0 "
+			    "u990 g990 d0 g1000 u1000 d0 ");
+	assert_user_again();
+}
+
 int main(void)
 {
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
@@ -291,6 +321,7 @@ int main(void)
 		T(test_unrestorable_user_ids_abort),
 		T(test_op_outside_table_is_einval_and_changes_nothing),
 		T(test_body_failure_is_returned_after_restore),
+		T(test_claim_session_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

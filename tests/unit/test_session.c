@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "breakglass/base/proc.h"
 #include "breakglass/login/login.h"
 #include "breakglass/login/session.h"
 #include "helpers.h"
@@ -201,6 +202,7 @@ static void test_session_open_close_events(void **state)
 {
 	struct fixture *f = *state;
 	struct bg_grant g, *read;
+	struct bg_proc self;
 	json_t *ev;
 	int i;
 
@@ -212,6 +214,10 @@ static void test_session_open_close_events(void **state)
 	assert_string_equal(read->approver, "bob");
 	assert_true(read->ticket_unverified);
 	assert_int_equal(read->start, NOW);
+	/* The login process is the caller, with its start time. */
+	assert_int_equal(bg_proc_read(getpid(), &self), BG_OK);
+	assert_int_equal(read->login_pid, getpid());
+	assert_true(read->login_start == self.start);
 	bg_grant_free(read);
 	for (i = 0; i < 2; i++) {
 		if (i == 1)

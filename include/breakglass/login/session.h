@@ -21,8 +21,9 @@
 BG_WUR int bg_session_check_keys(const struct bg_config *cfg, const char *user);
 
 /* Write the grant of an authenticated login (new session id, expiry
- * grant.default_minutes from now, never past grant.max_minutes) and audit
- * "session_open"; on success g->session names it.  Nothing is left
+ * grant.default_minutes from now, never past grant.max_minutes, and the
+ * calling process as the login process the recorder must descend from)
+ * and audit "session_open"; on success g->session names it.  Nothing is left
  * behind on failure; BG_EINVAL, before anything, for a user who is no
  * account on this system (uid -1). */
 BG_WUR int bg_session_open(const struct bg_config *cfg, const struct bg_login *lg,
