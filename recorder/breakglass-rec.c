@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -27,6 +28,7 @@
 #include "breakglass/evidence/keys.h"
 #include "breakglass/base/log.h"
 #include "breakglass/base/proc.h"
+#include "breakglass/login/contain.h"
 #include "breakglass/base/text.h"
 #include "environ.h"
 #include "guard.h"
@@ -61,6 +63,7 @@ struct rec {
 	struct bg_pubkey *auditors;
 	size_t n_auditors;
 	char host_name[256];
+	char cgroup[PATH_MAX];          /* the session's, or "" uncontained */
 };
 
 /* Refuse the login: a line for the user, one for the log, no shell. */
@@ -130,6 +133,32 @@ static void claim(struct rec *r)
 		       bg_strerror(rc));
 }
 
+/* The session's cgroup, made by the PAM module with this recorder in its
+ * "rec" child; none: refused unless recorder.containment is best-effort. */
+static void contained(struct rec *r)
+{
+	if (bg_contain_find(r->session, r->cgroup, sizeof(r->cgroup)) == BG_OK)
+		return;
+	r->cgroup[0] = '\0';
+	if (r->cfg->recorder.containment != BG_CONTAIN_BEST_EFFORT)
+		refuse(r, "this session is not contained in its cgroup (recorder.containment "
+		       "required, see pam_breakglass(8))");
+	bg_log_msg(BG_LOG_WARN, "breakglass-rec", "uid %ld session %s: uncontained "
+		   "(recorder.containment best-effort)", (long)r->priv.user_uid, r->session);
+}
+
+/* Move the recorder into the cgroup's leaf, where the child it starts
+ * next is born; nothing to do uncontained. */
+static int cgroup_op(struct rec *r, enum priv_op op, const char *leaf)
+{
+	struct priv_req req = { .op = op };
+
+	if (r->cgroup[0] == '\0')
+		return BG_OK;
+	req.u.cgroup = (struct priv_cgroup){ .dir = r->cgroup, .leaf = leaf };
+	return priv_request(&r->priv, &req);
+}
+
 /* The account's files, read with its ids: the configuration, then the
  * grant and the keys it names. */
 static void load(struct rec *r)
@@ -163,6 +192,7 @@ static void load(struct rec *r)
 	if (r->grant->expires <= time(NULL))
 		refuse(r, "the grant has expired");
 	claim(r);
+	contained(r);
 	if (gethostname(r->host_name, sizeof(r->host_name) - 1) != 0 || r->host_name[0] == '\0')
 		memcpy(r->host_name, "localhost", 10);
 }
@@ -225,7 +255,7 @@ static int session(struct rec *r, const char *cmd)
 	char why[256], banner[256];
 	bool stopped = false, raw_set = false;
 	char **env;
-	int st = 0, rc;
+	int st = 0, rc, kc, saved_errno;
 
 	if (record_open(&ro, &rec, why, sizeof(why)) != BG_OK)
 		refuse(r, "%s", why);
@@ -238,8 +268,19 @@ static int session(struct rec *r, const char *cmd)
 	so.env = env;
 	/* The child's pty starts with the user's modes; only then does the
 	 * user's side go raw, the line discipline being the child's. */
-	if (spawn_start(&so, &c) != 0) {
-		(void)!snprintf(why, sizeof(why), "cannot start the shell: %s", strerror(errno));
+	/* Born in the user's cgroup, the child never is in the recorder's,
+	 * which the end of the session spares. */
+	if ((rc = cgroup_op(r, PRIV_CGROUP_ENTER, BG_CONTAIN_USER)) != BG_OK)
+		refuse(r, "cannot enter the session's cgroup: %s", bg_strerror(rc));
+	rc = spawn_start(&so, &c);
+	saved_errno = errno;
+	if (cgroup_op(r, PRIV_CGROUP_ENTER, BG_CONTAIN_REC) != BG_OK) {
+		(void)cgroup_op(r, PRIV_CGROUP_KILL, BG_CONTAIN_USER);
+		(void)record_close(rec, W_EXITCODE(127, 0));
+		refuse(r, "cannot leave the user's cgroup");
+	}
+	if (rc != 0) {
+		(void)!snprintf(why, sizeof(why), "cannot start the shell: %s", strerror(saved_errno));
 		(void)record_close(rec, W_EXITCODE(127, 0));
 		refuse(r, "%s", why);
 	}
@@ -248,14 +289,19 @@ static int session(struct rec *r, const char *cmd)
 		cfmakeraw(&raw);
 		raw_set = tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0;
 	}
-	bg_log_msg(BG_LOG_INFO, "breakglass-rec", "uid %ld session %s: recording started (%s)",
-		   (long)r->priv.user_uid, r->session, so.pty ? "pty" : "pipes");
+	bg_log_msg(BG_LOG_INFO, "breakglass-rec", "uid %ld session %s: recording started "
+		   "(%s, %s)", (long)r->priv.user_uid, r->session, so.pty ? "pty" : "pipes",
+		   r->cgroup[0] != '\0' ? "contained" : "uncontained");
 	rl.pty = c.pty;
 	rl.child_in = c.in;
 	rl.child_out = c.out;
 	rl.child_err = c.err;
 	rl.child = c.pid;
 	rc = relay_run(&rl, &record_sink, rec, &st, &stopped);
+	/* What the shell left behind (setsid, nohup, disown) ends with it. */
+	if ((kc = cgroup_op(r, PRIV_CGROUP_KILL, BG_CONTAIN_USER)) != BG_OK)
+		bg_log_msg(BG_LOG_ERR, "breakglass-rec", "session %s: cannot kill what is left "
+			   "of the session: %s", r->session, bg_strerror(kc));
 	if (raw_set)
 		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
 	if (so.pty)

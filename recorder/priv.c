@@ -19,6 +19,7 @@
 
 #include "breakglass/base/buf.h"
 #include "breakglass/evidence/keyfile.h"
+#include "breakglass/login/contain.h"
 #include "priv.h"
 
 /* The effective ids are exactly (uid, gid), the real and saved ones as
@@ -200,6 +201,18 @@ static int claim_session(const struct priv *p, struct priv_req *q)
 	return r;
 }
 
+static int cgroup_enter(const struct priv *p, struct priv_req *q)
+{
+	(void)p;
+	return bg_contain_enter(q->u.cgroup.dir, q->u.cgroup.leaf, 0);
+}
+
+static int cgroup_kill(const struct priv *p, struct priv_req *q)
+{
+	(void)p;
+	return bg_contain_kill(q->u.cgroup.dir, q->u.cgroup.leaf, 5000);
+}
+
 /* Like the requests a monitor answers: nothing else runs with the ids. */
 static int (*const table[PRIV_N_OPS])(const struct priv *p, struct priv_req *q) = {
 	[PRIV_READ_CONFIG] = read_config,
@@ -208,6 +221,8 @@ static int (*const table[PRIV_N_OPS])(const struct priv *p, struct priv_req *q) 
 	[PRIV_SEGMENT_NEXT] = segment_next,
 	[PRIV_MANIFEST_WRITE] = manifest_write,
 	[PRIV_CLAIM_SESSION] = claim_session,
+	[PRIV_CGROUP_ENTER] = cgroup_enter,
+	[PRIV_CGROUP_KILL] = cgroup_kill,
 };
 
 /* body(p, q) between the account's effective ids and the user's. */

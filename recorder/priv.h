@@ -31,6 +31,8 @@ enum priv_op {
 	PRIV_SEGMENT_NEXT,              /* struct priv_segment_next */
 	PRIV_MANIFEST_WRITE,            /* struct priv_manifest_write */
 	PRIV_CLAIM_SESSION,             /* struct priv_claim_session */
+	PRIV_CGROUP_ENTER,              /* struct priv_cgroup */
+	PRIV_CGROUP_KILL,               /* struct priv_cgroup */
 	PRIV_N_OPS                      /* the size of the table, no operation */
 };
 
@@ -87,6 +89,14 @@ struct priv_claim_session {
 	const char *session;
 };
 
+/* The session's cgroup (bg_contain_find), delegated to the account by
+ * the PAM module: enter moves the recorder itself into dir/leaf, kill
+ * ends every process in dir/leaf and waits for them (bg_contain). */
+struct priv_cgroup {
+	const char *dir;
+	const char *leaf;
+};
+
 /* One request: op says which member of u is its argument. */
 struct priv_req {
 	enum priv_op op;
@@ -97,6 +107,7 @@ struct priv_req {
 		struct priv_segment_next segment_next;
 		struct priv_manifest_write manifest_write;
 		struct priv_claim_session claim_session;
+		struct priv_cgroup cgroup;
 	} u;
 };
 

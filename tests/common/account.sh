@@ -1,5 +1,6 @@
 # account.sh: the breakglass account for the root scripts that need it
-# (tests/rec_root.sh, tests/check_config_root.sh, bench/rec.sh); sourced
+# (tests/rec_root.sh, tests/pam_root.sh, tests/check_config_root.sh,
+# bench/rec.sh); sourced
 # by each.
 # shellcheck shell=sh disable=SC2034 # CREATED_ACCOUNT is the caller's
 

@@ -43,7 +43,8 @@ P=$S/prefix
 # ---- build with the scratch prefix, install setuid -------------------------
 
 prefix_build "$TESTS_SRCDIR/.." "$STATUS" "$S/build" "$P" recorder/breakglass-rec \
-	ctl/breakglassctl replay/breakglass-replay tests/root/ptrace_probe || hard_error "$REPLY"
+	ctl/breakglassctl replay/breakglass-replay tests/root/ptrace_probe tests/root/contain_login ||
+	hard_error "$REPLY"
 
 account_take || hard_error "$REPLY"
 add_user() {
@@ -70,13 +71,16 @@ install -m 755 "$B/ctl/breakglassctl" "$B/replay/breakglass-replay" "$P/bin/" &&
 	install -d -o breakglass -g breakglass -m 700 "$SPOOL" &&
 	install -d -o root -g breakglass -m 750 "$RUN" || hard_error "install"
 
-# config EXTRA: the compiled-in configuration, with recorder members EXTRA.
+# config EXTRA: the compiled-in configuration, with recorder members EXTRA;
+# containment best-effort (these sessions have no PAM module to make their
+# cgroup) unless CONTAINMENT says otherwise.
 config() {
 	printf '{"paths": {"users_dir": "%s/users", "state_dir": "%s/var/lib",
   "run_dir": "%s", "spool_dir": "%s", "audit_log": "%s/var/log/audit.jsonl",
   "host_key": "%s/host.key", "auditor_keys": ["%s/auditors/a1.pub"]},
- "recorder": {"flush_ms": 100, "segment_seconds": 2%s}}\n' \
-		"$ETC" "$P" "$RUN" "${SPOOL_DIR:-$SPOOL}" "$P" "$ETC" "$ETC" "$1" > "$ETC/breakglass.json"
+ "recorder": {"flush_ms": 100, "segment_seconds": 2, "containment": "%s"%s}}\n' \
+		"$ETC" "$P" "$RUN" "${SPOOL_DIR:-$SPOOL}" "$P" "$ETC" "$ETC" "${CONTAINMENT:-best-effort}" \
+		"$1" > "$ETC/breakglass.json"
 }
 config ""
 "$P/bin/breakglassctl" keygen auditor -o "$S/a1" > "$S/keygen.out" 2>&1 &&

@@ -271,3 +271,74 @@ run_exp "$UA" "$ID" held
 [ "$RC" = 1 ] && [ ! -e "$SPOOL/$ID" ] && pass terminal-held-elsewhere-refused ||
 	fail terminal-held-elsewhere-refused "exit $RC: $(show 20 "$S/held.exp")"
 pkill -KILL -u "$UA" sleep 2> /dev/null
+
+# ---- containment: the session's cgroup, as pam_breakglass(8) makes it -------
+
+CGM=$(awk '/ - cgroup2 / { print $5; exit }' /proc/self/mountinfo)
+if [ -n "$CGM" ] && [ -w "$CGM/cgroup.procs" ]; then
+	CONTAINMENT=required
+	config ""
+	grant "$UA" 600
+	refused uncontained-when-required "$REPLY" "not contained in its cgroup"
+
+	# Leftovers of every kind, their pids in PIDS; where the session is;
+	# and tries to leave the cgroup or kill it (each must fail).
+	H=$(getent passwd "$UA" | cut -d: -f6)
+	PIDS=$H/pids
+	rm -f "$PIDS"
+	grant "$UA" 600
+	ID=$REPLY
+	CG=$CGM/breakglass/$ID
+	cat > "$H/session.sh" <<-END
+	setsid nohup sleep 1000 > /dev/null 2>&1 & echo \$! >> $PIDS
+	sh -c 'sleep 1001 > /dev/null 2>&1 & echo \$! >> $PIDS'
+	sleep 1002 > /dev/null 2>&1 & echo \$! >> $PIDS; disown
+	grep '^0::' /proc/self/cgroup
+	for f in $CGM/cgroup.procs $CG/cgroup.procs $CG/rec/cgroup.procs $CG/user/cgroup.procs; do
+		echo \$\$ > \$f 2> /dev/null && echo left-through-\$f
+	done
+	echo 1 > $CG/user/cgroup.kill 2> /dev/null && echo could-kill
+	grep '^0::' /proc/self/cgroup
+	END
+	chmod 644 "$H/session.sh"
+	# running PIDFILE: the pids of PIDFILE still running (not zombies).
+	running() {
+		for pid in $(cat "$1"); do
+			state=$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$pid/stat" 2> /dev/null)
+			[ -z "$state" ] || [ "$state" = Z ] || printf '%s(%s) ' "$pid" "$state"
+		done
+	}
+	# The login process looks once the recorder is gone, before it
+	# removes the cgroup itself: the recorder must have killed them.
+	export PIDS
+	"$B/tests/root/contain_login" "$ID" sh -c '
+		setpriv --reuid="$0" --regid="$0" --init-groups env -i PATH=/usr/bin:/bin \
+			BREAKGLASS_SESSION="$1" ASAN_OPTIONS=detect_leaks=0 "$2" -c ". $3"
+		rc=$?
+		for pid in $(cat "$PIDS"); do
+			state=$(sed -n "s/.*) \(.\).*/\1/p" "/proc/$pid/stat" 2> /dev/null)
+			[ -z "$state" ] || [ "$state" = Z ] || echo "after-recorder: $pid $state"
+		done
+		exit $rc' "$UA" "$ID" "$REC" "$H/session.sh" < /dev/null > "$S/contained.out" 2> "$S/contained.err"
+	rc=$?
+	why=
+	[ "$rc" = 0 ] || why="$why exit $rc;"
+	[ "$(grep -c -x "0::/breakglass/$ID/user" "$S/contained.out")" = 2 ] ||
+		why="$why not in the user's cgroup;"
+	! grep -q -e left-through -e could-kill "$S/contained.out" ||
+		why="$why $(grep -e left -e could "$S/contained.out");"
+	[ -z "$why" ] && pass contained-user-cannot-leave ||
+		fail contained-user-cannot-leave "$why $(show 8 "$S/contained.out") $(show 4 "$S/contained.err")"
+	why=
+	[ "$(wc -l < "$PIDS")" = 3 ] || why="$why not 3 pids: $(cat "$PIDS");"
+	! grep -q after-recorder "$S/contained.out" || why="$why $(grep after-recorder "$S/contained.out");"
+	left=$(running "$PIDS")
+	[ -z "$left" ] || why="$why still running: $left;"
+	[ ! -e "$CG" ] || why="$why $CG is still there;"
+	[ -z "$why" ] && pass contained-leftovers-killed || fail contained-leftovers-killed "$why"
+	verdict contained "$ID" 0
+	CONTAINMENT=
+	config ""
+else
+	printf 'SKIP: containment (no writable cgroup2 mount)\n'
+fi
