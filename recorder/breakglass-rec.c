@@ -159,6 +159,12 @@ static int cgroup_op(struct rec *r, enum priv_op op, const char *leaf)
 	return priv_request(&r->priv, &req);
 }
 
+/* relay.c's way to end the session once the recorder may not signal it. */
+static int kill_cb(void *ctx)
+{
+	return cgroup_op(ctx, PRIV_CGROUP_KILL, BG_CONTAIN_USER) == BG_OK ? 0 : -1;
+}
+
 /* The account's files, read with its ids: the configuration, then the
  * grant and the keys it names. */
 static void load(struct rec *r)
@@ -283,6 +289,13 @@ static int session(struct rec *r, const char *cmd)
 		(void)!snprintf(why, sizeof(why), "cannot start the shell: %s", strerror(saved_errno));
 		(void)record_close(rec, W_EXITCODE(127, 0));
 		refuse(r, "%s", why);
+	}
+	/* The cgroup can end the session's processes from now on: the user
+	 * must no longer be able to signal, stop or limit the recorder. */
+	if (r->cgroup[0] != '\0') {
+		priv_settle(&r->priv);
+		rl.kill_all = kill_cb;
+		rl.kill_ctx = r;
 	}
 	if (so.pty && tcgetattr(STDIN_FILENO, &saved) == 0) {
 		raw = saved;

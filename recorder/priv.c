@@ -225,11 +225,41 @@ static int (*const table[PRIV_N_OPS])(const struct priv *p, struct priv_req *q) 
 	[PRIV_CGROUP_KILL] = cgroup_kill,
 };
 
+/* Every id, real, effective and saved, is the account's. */
+static bool settled_ids(const struct priv *p)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+
+	return getresuid(&r, &e, &s) == 0 && getresgid(&rg, &eg, &sg) == 0 &&
+	       r == p->rec_uid && e == p->rec_uid && s == p->rec_uid &&
+	       rg == p->rec_gid && eg == p->rec_gid && sg == p->rec_gid;
+}
+
+void priv_settle(struct priv *p)
+{
+	/* The saved ids are the account's: an unprivileged process may
+	 * take them as real ids too.  The group first, as ever; half done,
+	 * there is no way back to the ids the rest of the code expects. */
+	if (setresgid(p->rec_gid, p->rec_gid, p->rec_gid) != 0 ||
+	    setresuid(p->rec_uid, p->rec_uid, p->rec_uid) != 0 || !settled_ids(p))
+		abort();
+	undumpable();
+	p->settled = true;
+}
+
 /* body(p, q) between the account's effective ids and the user's. */
 static int run(const struct priv *p, int (*body)(const struct priv *p, struct priv_req *q),
 	       struct priv_req *q)
 {
 	int r, saved;
+
+	/* Settled, there are no user's ids to go back to. */
+	if (p->settled) {
+		if (!settled_ids(p))
+			abort();
+		return body(p, q);
+	}
 
 	if (setresuid((uid_t)-1, p->rec_uid, (uid_t)-1) != 0 ||
 	    setresgid((gid_t)-1, p->rec_gid, (gid_t)-1) != 0 ||

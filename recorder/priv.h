@@ -6,6 +6,7 @@
 #ifndef BREAKGLASS_RECORDER_PRIV_H
 #define BREAKGLASS_RECORDER_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -21,6 +22,7 @@ struct priv {
 	gid_t user_gid;
 	uid_t rec_uid;                  /* the breakglass account */
 	gid_t rec_gid;
+	bool settled;                   /* every id the account's (priv_settle) */
 };
 
 /* Everything done with the account's ids; priv.c answers nothing else. */
@@ -123,6 +125,13 @@ int priv_init(struct priv *p, char *why, size_t whylen);
  * could not be taken, the operation then not run; BG_EINVAL for an op
  * not in the table. */
 BG_WUR int priv_request(const struct priv *p, struct priv_req *req);
+
+/* Once the session's child runs (with the user's ids) in a cgroup the
+ * recorder can kill: the real, effective and saved uid and gid all the
+ * account's, for good, so that the user can no longer signal, stop or
+ * limit the recorder; priv_request then runs its operations with these
+ * ids.  The process aborts if they cannot all be taken. */
+void priv_settle(struct priv *p);
 
 /* In the session's child before exec: every id the user's, and a check
  * that neither the account's uid nor its gid can be taken back.  0, or

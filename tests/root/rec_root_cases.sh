@@ -337,6 +337,58 @@ if [ -n "$CGM" ] && [ -w "$CGM/cgroup.procs" ]; then
 	[ ! -e "$CG" ] || why="$why $CG is still there;"
 	[ -z "$why" ] && pass contained-leftovers-killed || fail contained-leftovers-killed "$why"
 	verdict contained "$ID" 0
+
+	# Contained, the recorder's ids are all the account's once the shell
+	# runs: the user may not signal, stop, trace or limit it.
+	grant "$UA" 600
+	ID=$REPLY
+	"$B/tests/root/contain_login" "$ID" setpriv --reuid="$UA" --regid="$UA" --init-groups \
+		env -i PATH=/usr/bin:/bin BREAKGLASS_SESSION="$ID" ASAN_OPTIONS=detect_leaks=0 \
+		"$REC" -c 'sleep 6; echo survived' < /dev/null > "$S/settled.out" 2> "$S/settled.err" &
+	LOGINPID=$!
+	sleep 2
+	RECPID=$(pgrep -P "$LOGINPID" | head -n 1)
+	why=
+	[ "$(readlink "/proc/$RECPID/exe")" = "$REC" ] || why="$why $RECPID is not the recorder;"
+	ids=$(awk '/^[UG]id:/ { print $2, $3, $4, $5 }' "/proc/$RECPID/status" | tr '\n' ' ')
+	want="$(id -u breakglass) $(id -u breakglass) $(id -u breakglass) $(id -u breakglass) "
+	want="$want$(id -g breakglass) $(id -g breakglass) $(id -g breakglass) $(id -g breakglass) "
+	[ "$ids" = "$want" ] || why="$why ids $ids, not $want;"
+	for sig in 0 STOP TERM KILL; do
+		as "$UA" x sh -c "kill -$sig $RECPID" > "$S/kill.out" 2>&1 && why="$why kill -$sig worked;"
+		grep -q -i "not permitted" "$S/kill.out" || why="$why kill -$sig: $(cat "$S/kill.out");"
+	done
+	as "$UA" x prlimit --pid "$RECPID" --nofile=4 > /dev/null 2>&1 && why="$why prlimit worked;"
+	as "$UA" x "$B/tests/root/ptrace_probe" "$RECPID" > /dev/null 2>&1 && why="$why ptrace attached;"
+	state=$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$RECPID/stat")
+	[ "$state" != T ] || why="$why stopped;"
+	wait "$LOGINPID"
+	rc=$?
+	[ "$rc" = 0 ] && grep -q survived "$S/settled.out" || why="$why exit $rc: $(show 3 "$S/settled.err");"
+	[ -z "$why" ] && pass contained-recorder-unsignalable || fail contained-recorder-unsignalable "$why"
+	verdict settled "$ID" 0
+
+	# Expiry still ends a contained session, and what it left behind.
+	grant "$UA" 3
+	ID=$REPLY
+	rm -f "$PIDS"
+	"$B/tests/root/contain_login" "$ID" sh -c '
+		setpriv --reuid="$0" --regid="$0" --init-groups env -i PATH=/usr/bin:/bin \
+			BREAKGLASS_SESSION="$1" ASAN_OPTIONS=detect_leaks=0 "$2" -c "
+			setsid nohup sleep 1000 > /dev/null 2>&1 & echo \$! >> $PIDS
+			trap \"\" HUP TERM; sleep 60"
+		rc=$?
+		for pid in $(cat "$PIDS"); do
+			state=$(sed -n "s/.*) \(.\).*/\1/p" "/proc/$pid/stat" 2> /dev/null)
+			[ -z "$state" ] || [ "$state" = Z ] || echo "after-recorder: $pid $state"
+		done
+		exit $rc' "$UA" "$ID" "$REC" < /dev/null > "$S/cexpire.out" 2> "$S/cexpire.err"
+	rc=$?
+	why=
+	grep -q "has expired" "$S/cexpire.err" || why="$why no expiry notice;"
+	! grep -q after-recorder "$S/cexpire.out" || why="$why $(grep after-recorder "$S/cexpire.out");"
+	[ -z "$why" ] && pass contained-expiry-kills-all || fail contained-expiry-kills-all \
+		"exit $rc $why $(show 4 "$S/cexpire.err") $(show 4 "$S/cexpire.out")"
 	CONTAINMENT=
 	config ""
 else

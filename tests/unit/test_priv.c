@@ -127,7 +127,7 @@ int prctl(int option, ...)
 	return 0;
 }
 
-static const struct priv p = { USER, USER, REC, REC };
+static const struct priv p = { USER, USER, REC, REC, false };
 
 /* One test's files: a scratch session directory and a host key. */
 static struct fx {
@@ -312,6 +312,26 @@ CASE(test_claim_session_once)
 	assert_user_again();
 }
 
+/* Settled, every id is the account's, for good: the user's are not
+ * taken back, and requests run with the account's ids as they are. */
+CASE(test_settle_takes_every_id_for_good)
+{
+	struct priv q = p;
+	struct priv_req r = manifest_req();
+
+	k.dumpable = 1;
+	priv_settle(&q);
+	assert_true(q.settled);
+	assert_true(k.r == REC && k.e == REC && k.s == REC);
+	assert_true(k.rg == REC && k.eg == REC && k.sg == REC);
+	assert_int_equal(k.dumpable, 0);
+	k.log[0] = '\0';
+	assert_int_equal(priv_request(&q, &r), BG_OK);
+	assert_true(manifest_written());
+	assert_string_equal(k.log, "");
+	assert_true(k.r == REC && k.e == REC && k.s == REC);
+}
+
 int main(void)
 {
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
@@ -322,6 +342,7 @@ int main(void)
 		T(test_op_outside_table_is_einval_and_changes_nothing),
 		T(test_body_failure_is_returned_after_restore),
 		T(test_claim_session_once),
+		T(test_settle_takes_every_id_for_good),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
