@@ -272,12 +272,14 @@ static int session(struct rec *r, const char *cmd)
 	if ((env = environ_build(environ, &r->pw, r->session)) == NULL)
 		refuse(r, "out of memory");
 	so.env = env;
-	/* The child's pty starts with the user's modes; only then does the
-	 * user's side go raw, the line discipline being the child's. */
 	/* Born in the user's cgroup, the child never is in the recorder's,
 	 * which the end of the session spares. */
-	if ((rc = cgroup_op(r, PRIV_CGROUP_ENTER, BG_CONTAIN_USER)) != BG_OK)
+	if ((rc = cgroup_op(r, PRIV_CGROUP_ENTER, BG_CONTAIN_USER)) != BG_OK) {
+		(void)record_close(rec, W_EXITCODE(127, 0));
 		refuse(r, "cannot enter the session's cgroup: %s", bg_strerror(rc));
+	}
+	/* The child's pty starts with the user's modes; only then does the
+	 * user's side go raw, the line discipline being the child's. */
 	rc = spawn_start(&so, &c);
 	saved_errno = errno;
 	if (cgroup_op(r, PRIV_CGROUP_ENTER, BG_CONTAIN_REC) != BG_OK) {

@@ -226,16 +226,15 @@ int bg_contain_open(const struct bg_config *cfg, const char *session, struct bg_
 
 int bg_contain_close(struct bg_contain *c)
 {
-	int r, k;
+	int r;
 
 	if (c->dir[0] == '\0')
 		return BG_OK;
 	/* Out first: the caller must not kill itself, and keeps the cgroup
 	 * from being removed while it is in it. */
-	r = put(c->origin, "", "cgroup.procs", "0");
-	k = bg_contain_kill(c->dir, "", 2000);
-	if (r == BG_OK)
-		r = k;
+	if ((r = put(c->origin, "", "cgroup.procs", "0")) != BG_OK)
+		return r;
+	r = bg_contain_kill(c->dir, "", 2000);
 	remove_all(c->dir);
 	if (r == BG_OK && access(c->dir, F_OK) == 0)
 		r = BG_EIO;

@@ -33,7 +33,8 @@ BG_WUR int bg_contain_open(const struct bg_config *cfg, const char *session,
 
 /* The end of a session: the caller back in its cgroup, every process
  * left in the session's cgroup killed, the cgroup removed.  Nothing to
- * do when c->dir is "". */
+ * do when c->dir is "".  Should the caller not get out, nothing is
+ * killed (it would be too) and the error returned. */
 BG_WUR int bg_contain_close(struct bg_contain *c);
 
 /* The recorder's view: dir = the session's cgroup when the calling
