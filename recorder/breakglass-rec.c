@@ -345,12 +345,12 @@ int main(int argc, char **argv)
 	const char *cmd;
 
 	sanitise_fds();
+	bg_log_open("breakglass-rec", BG_LOG_SYSLOG, LOG_AUTHPRIV);
 	/* sshd's pty belongs to the user, whose other processes could open
 	 * it and type or print around the recording: from now on no one can,
 	 * and no one may have before (guard_terminal_alone). */
 	if (guard_terminal_exclusive(STDIN_FILENO, why, sizeof(why)) != 0)
 		refuse(NULL, "%s", why);
-	bg_log_open("breakglass-rec", BG_LOG_SYSLOG, LOG_AUTHPRIV);
 	if (guard_limits(why, sizeof(why)) != 0)
 		refuse(NULL, "%s", why);
 	if (priv_init(&r.priv, why, sizeof(why)) != 0)
