@@ -27,3 +27,11 @@ account_release() {
 	userdel breakglass > /dev/null 2>&1 || return 1
 	CREATED_ACCOUNT=
 }
+
+# user_remove USER: kill what the test user USER still runs, then remove
+# it with its home; a message when userdel refuses.
+user_remove() {
+	pkill -KILL -u "$1" 2> /dev/null
+	userdel -r "$1" > /dev/null 2>&1 ||
+		printf '%s: cannot remove test user %s\n' "$TEST_NAME" "$1" >&2
+}

@@ -29,9 +29,7 @@ MOUNTED=
 cleanup() {
 	[ -z "$MOUNTED" ] || umount "$MOUNTED" 2> /dev/null
 	for u in $CREATED_USERS; do
-		pkill -KILL -u "$u" 2> /dev/null
-		userdel -r "$u" > /dev/null 2>&1 ||
-			printf '%s: cannot remove test user %s\n' "$TEST_NAME" "$u" >&2
+		user_remove "$u"
 	done
 	account_release
 	scratch_cleanup
