@@ -23,6 +23,7 @@
 
 #define DATA_LOGIN "breakglass_login"
 #define DATA_SESSION "breakglass_session"
+#define DATA_CONTAIN "breakglass_contain"
 /* The token of a remembered login, in the PAM environment (never the shell's). */
 #define ENV_AUTH "BREAKGLASS_AUTH"
 
@@ -265,6 +266,7 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 	const struct bg_login *lg;
 	const void *open = NULL;
 	const char *token;
+	struct bg_contain *c;
 	struct bg_config *cfg;
 	struct bg_grant g;
 	struct args a;
@@ -274,12 +276,19 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 	if (parse_args(pamh, argc, argv, &a) != PAM_SUCCESS ||
 	    (cfg = load_config(pamh, &a)) == NULL)
 		return PAM_SESSION_ERR;
+	/* Kept until close_session, which kills what is left in the cgroup. */
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    pam_set_data(pamh, DATA_CONTAIN, c, free_data) != PAM_SUCCESS) {
+		free(c);
+		bg_config_free(cfg);
+		return PAM_BUF_ERR;
+	}
 	/* One grant per handle: a second one could never be closed. */
 	if (pam_get_data(pamh, DATA_SESSION, &open) == PAM_SUCCESS && open != NULL)
 		bg_error("a session is already open in this PAM handle: refused");
 	else if ((lg = find_login(pamh, cfg)) == NULL)
 		pam_syslog(pamh, LOG_ERR, "session without break-glass authentication: refused");
-	else if (bg_session_open(cfg, lg, time(NULL), &g) == BG_OK) {
+	else if (bg_session_open(cfg, lg, time(NULL), &g, c) == BG_OK) {
 		/* The token is spent, and must not reach the user's environment. */
 		if ((token = pam_getenv(pamh, ENV_AUTH)) != NULL) {
 			if (bg_session_forget(cfg, token) != BG_OK)
@@ -287,9 +296,11 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 			(void)pam_putenv(pamh, ENV_AUTH);
 		}
 		r = announce(pamh, &g);
-		if (r != PAM_SUCCESS && bg_session_close(cfg, lg, g.session) != BG_OK)
+		if (r != PAM_SUCCESS && bg_session_close(cfg, lg, g.session, c) != BG_OK)
 			bg_error("cannot undo the session %s", g.session);
-	}
+	} else if (c->what != NULL && strcmp(c->what, "none") == 0)
+		(void)pam_error(pamh, "Emergency access refused: this session cannot be "
+				"contained (see pam_breakglass(8), CONTAINMENT).");
 	bg_config_free(cfg);
 	return r;
 }
@@ -297,7 +308,8 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
 				    const char **argv)
 {
-	const void *lg = NULL, *session = NULL;
+	const void *lg = NULL, *session = NULL, *c = NULL;
+	struct bg_contain none = { .what = "none" };
 	struct bg_config *cfg;
 	struct args a;
 	int r;
@@ -310,7 +322,9 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
 		return PAM_SESSION_ERR;
 	if ((cfg = load_config(pamh, &a)) == NULL)
 		return PAM_SESSION_ERR;
-	r = bg_session_close(cfg, lg, session);
+	if (pam_get_data(pamh, DATA_CONTAIN, &c) != PAM_SUCCESS || c == NULL)
+		c = &none;
+	r = bg_session_close(cfg, lg, session, (struct bg_contain *)c);
 	bg_config_free(cfg);
 	return r == BG_OK ? PAM_SUCCESS : PAM_SESSION_ERR;
 }

@@ -7,7 +7,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,8 +28,11 @@
 #include "breakglass/evidence/keyfile.h"
 #include "breakglass/evidence/keys.h"
 #include "breakglass/base/log.h"
+#include "breakglass/base/proc.h"
+#include "breakglass/login/contain.h"
 #include "breakglass/base/text.h"
 #include "environ.h"
+#include "guard.h"
 #include "priv.h"
 #include "record.h"
 #include "relay.h"
@@ -61,6 +66,7 @@ struct rec {
 	struct bg_command *cmds;        /* what the session was asked to run */
 	size_t n_cmds;
 	char host_name[256];
+	char cgroup[PATH_MAX];          /* the session's, or "" uncontained */
 };
 
 /* Refuse the login: a line for the user, one for the log, no shell. */
@@ -108,6 +114,60 @@ static int drop_cb(void *ctx)
 	return priv_drop_for_good(ctx);
 }
 
+/* The grant is this login's alone: only a recorder below the process
+ * that opened the session (sshd's) may claim it, and only once. */
+static void claim(struct rec *r)
+{
+	struct priv_req req = { .op = PRIV_CLAIM_SESSION };
+	bool below = false;
+	int rc;
+
+	if (r->grant->login_pid <= 0)
+		refuse(r, "the grant does not name the login that opened it");
+	if ((rc = bg_proc_has_ancestor(getpid(), (pid_t)r->grant->login_pid,
+				       r->grant->login_start, &below)) != BG_OK || !below)
+		refuse(r, "this recorder was not started by the login that opened the session");
+	req.u.claim_session = (struct priv_claim_session){ .cfg = r->cfg, .session = r->session };
+	rc = priv_request(&r->priv, &req);
+	if (rc == BG_EREPLAY)
+		refuse(r, "the grant of this session was already claimed by another recorder");
+	if (rc != BG_OK)
+		refuse(r, "cannot claim the grant in %s: %s", r->cfg->paths.spool_dir,
+		       bg_strerror(rc));
+}
+
+/* The session's cgroup, made by the PAM module with this recorder in its
+ * "rec" child; none: refused unless recorder.containment is best-effort. */
+static void contained(struct rec *r)
+{
+	if (bg_contain_find(r->session, r->cgroup, sizeof(r->cgroup)) == BG_OK)
+		return;
+	r->cgroup[0] = '\0';
+	if (r->cfg->recorder.containment != BG_CONTAIN_BEST_EFFORT)
+		refuse(r, "this session is not contained in its cgroup (recorder.containment "
+		       "required, see pam_breakglass(8))");
+	bg_log_msg(BG_LOG_WARN, "breakglass-rec", "uid %ld session %s: uncontained "
+		   "(recorder.containment best-effort)", (long)r->priv.user_uid, r->session);
+}
+
+/* Move the recorder into the cgroup's leaf, where the child it starts
+ * next is born; nothing to do uncontained. */
+static int cgroup_op(struct rec *r, enum priv_op op, const char *leaf)
+{
+	struct priv_req req = { .op = op };
+
+	if (r->cgroup[0] == '\0')
+		return BG_OK;
+	req.u.cgroup = (struct priv_cgroup){ .dir = r->cgroup, .leaf = leaf };
+	return priv_request(&r->priv, &req);
+}
+
+/* relay.c's way to end the session once the recorder may not signal it. */
+static int kill_cb(void *ctx)
+{
+	return cgroup_op(ctx, PRIV_CGROUP_KILL, BG_CONTAIN_USER) == BG_OK ? 0 : -1;
+}
+
 /* The account's files, read with its ids: the configuration, then the
  * grant and the keys it names. */
 static void load(struct rec *r)
@@ -142,6 +202,8 @@ static void load(struct rec *r)
 	}
 	if (r->grant->expires <= time(NULL))
 		refuse(r, "the grant has expired");
+	claim(r);
+	contained(r);
 	if (gethostname(r->host_name, sizeof(r->host_name) - 1) != 0 || r->host_name[0] == '\0')
 		memcpy(r->host_name, "localhost", 10);
 }
@@ -223,7 +285,7 @@ static int session(struct rec *r, const char *cmd)
 	char why[256], banner[256], what[BG_COMMAND_DESCRIBE_LEN];
 	bool stopped = false, raw_set = false;
 	char **env;
-	int st = 0, rc;
+	int st = 0, rc, kc, saved_errno;
 
 	if (record_open(&ro, &rec, why, sizeof(why)) != BG_OK)
 		refuse(r, "%s", why);
@@ -234,17 +296,32 @@ static int session(struct rec *r, const char *cmd)
 	if ((env = environ_build(environ, &r->pw, r->session)) == NULL)
 		refuse(r, "out of memory");
 	so.env = env;
-	/* sshd's pty belongs to the user, who could open it again from the
-	 * session and type or print around the recording: exclusive mode
-	 * makes every further open fail (EBUSY). */
-	if (so.pty && ioctl(STDIN_FILENO, TIOCEXCL) != 0)
-		refuse(r, "cannot make the terminal exclusive: %s", strerror(errno));
+	/* Born in the user's cgroup, the child never is in the recorder's,
+	 * which the end of the session spares. */
+	if ((rc = cgroup_op(r, PRIV_CGROUP_ENTER, BG_CONTAIN_USER)) != BG_OK) {
+		(void)record_close(rec, W_EXITCODE(127, 0));
+		refuse(r, "cannot enter the session's cgroup: %s", bg_strerror(rc));
+	}
 	/* The child's pty starts with the user's modes; only then does the
 	 * user's side go raw, the line discipline being the child's. */
-	if (spawn_start(&so, &c) != 0) {
-		(void)!snprintf(why, sizeof(why), "cannot start the shell: %s", strerror(errno));
+	rc = spawn_start(&so, &c);
+	saved_errno = errno;
+	if (cgroup_op(r, PRIV_CGROUP_ENTER, BG_CONTAIN_REC) != BG_OK) {
+		(void)cgroup_op(r, PRIV_CGROUP_KILL, BG_CONTAIN_USER);
+		(void)record_close(rec, W_EXITCODE(127, 0));
+		refuse(r, "cannot leave the user's cgroup");
+	}
+	if (rc != 0) {
+		(void)!snprintf(why, sizeof(why), "cannot start the shell: %s", strerror(saved_errno));
 		(void)record_close(rec, W_EXITCODE(127, 0));
 		refuse(r, "%s", why);
+	}
+	/* The cgroup can end the session's processes from now on: the user
+	 * must no longer be able to signal, stop or limit the recorder. */
+	if (r->cgroup[0] != '\0') {
+		priv_settle(&r->priv);
+		rl.kill_all = kill_cb;
+		rl.kill_ctx = r;
 	}
 	if (so.pty && tcgetattr(STDIN_FILENO, &saved) == 0) {
 		raw = saved;
@@ -252,14 +329,19 @@ static int session(struct rec *r, const char *cmd)
 		raw_set = tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0;
 	}
 	bg_command_describe(r->cmds, r->n_cmds, what, sizeof(what));
-	bg_log_msg(BG_LOG_INFO, "breakglass-rec", "uid %ld session %s: recording started (%s), "
-		   "command %s", (long)r->priv.user_uid, r->session, so.pty ? "pty" : "pipes", what);
+	bg_log_msg(BG_LOG_INFO, "breakglass-rec", "uid %ld session %s: recording started (%s, %s), "
+		   "command %s", (long)r->priv.user_uid, r->session, so.pty ? "pty" : "pipes",
+		   r->cgroup[0] != '\0' ? "contained" : "uncontained", what);
 	rl.pty = c.pty;
 	rl.child_in = c.in;
 	rl.child_out = c.out;
 	rl.child_err = c.err;
 	rl.child = c.pid;
 	rc = relay_run(&rl, &record_sink, rec, &st, &stopped);
+	/* What the shell left behind (setsid, nohup, disown) ends with it. */
+	if ((kc = cgroup_op(r, PRIV_CGROUP_KILL, BG_CONTAIN_USER)) != BG_OK)
+		bg_log_msg(BG_LOG_ERR, "breakglass-rec", "session %s: cannot kill what is left "
+			   "of the session: %s", r->session, bg_strerror(kc));
 	if (raw_set)
 		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
 	if (so.pty)
@@ -290,7 +372,17 @@ int main(int argc, char **argv)
 
 	sanitise_fds();
 	bg_log_open("breakglass-rec", BG_LOG_SYSLOG, LOG_AUTHPRIV);
+	/* sshd's pty belongs to the user, whose other processes could open
+	 * it and type or print around the recording: from now on no one can,
+	 * and no one may have before (guard_terminal_alone). */
+	if (guard_terminal_exclusive(STDIN_FILENO, why, sizeof(why)) != 0)
+		refuse(NULL, "%s", why);
+	if (guard_limits(why, sizeof(why)) != 0)
+		refuse(NULL, "%s", why);
 	if (priv_init(&r.priv, why, sizeof(why)) != 0)
+		refuse(NULL, "%s", why);
+	/* With the user's ids: the fds of the user's processes are readable. */
+	if (guard_terminal_alone(STDIN_FILENO, why, sizeof(why)) != 0)
 		refuse(NULL, "%s", why);
 	/* The relay takes these through a signalfd; the child gets them back. */
 	relay_signals(&set);

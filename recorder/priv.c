@@ -6,6 +6,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -13,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "breakglass/base/buf.h"
 #include "breakglass/evidence/keyfile.h"
+#include "breakglass/login/contain.h"
 #include "priv.h"
 
 /* The effective ids are exactly (uid, gid), the real and saved ones as
@@ -204,6 +208,40 @@ static int manifest_write(const struct priv *p, struct priv_req *q)
 	return manifest(a->wo, a->m, a->w);
 }
 
+static int claim_session(const struct priv *p, struct priv_req *q)
+{
+	struct priv_claim_session *a = &q->u.claim_session;
+	char dir[PATH_MAX];
+	int fd, r = BG_OK;
+
+	(void)p;
+	if (!bg_grant_id_valid(a->session) ||
+	    bg_snprintf(dir, sizeof(dir), "%s/%s", a->cfg->paths.spool_dir, a->session) != BG_OK)
+		return BG_EINVAL;
+	/* mkdir is the atomic test-and-set: of two recorders one gets EEXIST. */
+	if (mkdir(dir, 0700) != 0)
+		return errno == EEXIST ? BG_EREPLAY : errno == ENOENT ? BG_ENOENT : BG_EIO;
+	/* The user's umask applied: set the mode the writer relies on. */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fchmod(fd, 0700) != 0)
+		r = BG_EIO;
+	if (fd >= 0)
+		(void)close(fd);
+	return r;
+}
+
+static int cgroup_enter(const struct priv *p, struct priv_req *q)
+{
+	(void)p;
+	return bg_contain_enter(q->u.cgroup.dir, q->u.cgroup.leaf, 0);
+}
+
+static int cgroup_kill(const struct priv *p, struct priv_req *q)
+{
+	(void)p;
+	return bg_contain_kill(q->u.cgroup.dir, q->u.cgroup.leaf, 5000);
+}
+
 /* Like the requests a monitor answers: nothing else runs with the ids. */
 static int (*const table[PRIV_N_OPS])(const struct priv *p, struct priv_req *q) = {
 	[PRIV_READ_CONFIG] = read_config,
@@ -211,7 +249,33 @@ static int (*const table[PRIV_N_OPS])(const struct priv *p, struct priv_req *q) 
 	[PRIV_SEGMENT_OPEN] = segment_open,
 	[PRIV_SEGMENT_NEXT] = segment_next,
 	[PRIV_MANIFEST_WRITE] = manifest_write,
+	[PRIV_CLAIM_SESSION] = claim_session,
+	[PRIV_CGROUP_ENTER] = cgroup_enter,
+	[PRIV_CGROUP_KILL] = cgroup_kill,
 };
+
+/* Every id, real, effective and saved, is the account's. */
+static bool settled_ids(const struct priv *p)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+
+	return getresuid(&r, &e, &s) == 0 && getresgid(&rg, &eg, &sg) == 0 &&
+	       r == p->rec_uid && e == p->rec_uid && s == p->rec_uid &&
+	       rg == p->rec_gid && eg == p->rec_gid && sg == p->rec_gid;
+}
+
+void priv_settle(struct priv *p)
+{
+	/* The saved ids are the account's: an unprivileged process may
+	 * take them as real ids too.  The group first, as ever; half done,
+	 * there is no way back to the ids the rest of the code expects. */
+	if (setresgid(p->rec_gid, p->rec_gid, p->rec_gid) != 0 ||
+	    setresuid(p->rec_uid, p->rec_uid, p->rec_uid) != 0 || !settled_ids(p))
+		abort();
+	undumpable();
+	p->settled = true;
+}
 
 /* body(p, q) between the account's effective ids and the user's. */
 static int run(const struct priv *p, int (*body)(const struct priv *p, struct priv_req *q),
@@ -219,6 +283,13 @@ static int run(const struct priv *p, int (*body)(const struct priv *p, struct pr
 {
 	sigset_t dumping, old;
 	int r, saved;
+
+	/* Settled, there are no user's ids to go back to. */
+	if (p->settled) {
+		if (!settled_ids(p))
+			abort();
+		return body(p, q);
+	}
 
 	/* Each id change makes the process dumpable again (by
 	 * fs.suid_dumpable) until undumpable() runs: a core-dumping signal

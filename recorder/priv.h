@@ -6,6 +6,7 @@
 #ifndef BREAKGLASS_RECORDER_PRIV_H
 #define BREAKGLASS_RECORDER_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -21,6 +22,7 @@ struct priv {
 	gid_t user_gid;
 	uid_t rec_uid;                  /* the breakglass account */
 	gid_t rec_gid;
+	bool settled;                   /* every id the account's (priv_settle) */
 };
 
 /* Everything done with the account's ids; priv.c answers nothing else. */
@@ -30,6 +32,9 @@ enum priv_op {
 	PRIV_SEGMENT_OPEN,              /* struct priv_segment_open */
 	PRIV_SEGMENT_NEXT,              /* struct priv_segment_next */
 	PRIV_MANIFEST_WRITE,            /* struct priv_manifest_write */
+	PRIV_CLAIM_SESSION,             /* struct priv_claim_session */
+	PRIV_CGROUP_ENTER,              /* struct priv_cgroup */
+	PRIV_CGROUP_KILL,               /* struct priv_cgroup */
 	PRIV_N_OPS                      /* the size of the table, no operation */
 };
 
@@ -80,6 +85,22 @@ struct priv_manifest_write {
 	const struct bg_recwriter *w;
 };
 
+/* Claim the session's grant, once: make its directory in
+ * paths.spool_dir (0700), atomically.  BG_EREPLAY when it exists: the
+ * grant was claimed before. */
+struct priv_claim_session {
+	const struct bg_config *cfg;
+	const char *session;
+};
+
+/* The session's cgroup (bg_contain_find), delegated to the account by
+ * the PAM module: enter moves the recorder itself into dir/leaf, kill
+ * ends every process in dir/leaf and waits for them (bg_contain). */
+struct priv_cgroup {
+	const char *dir;
+	const char *leaf;
+};
+
 /* One request: op says which member of u is its argument. */
 struct priv_req {
 	enum priv_op op;
@@ -89,6 +110,8 @@ struct priv_req {
 		struct priv_segment_open segment_open;
 		struct priv_segment_next segment_next;
 		struct priv_manifest_write manifest_write;
+		struct priv_claim_session claim_session;
+		struct priv_cgroup cgroup;
 	} u;
 };
 
@@ -104,6 +127,13 @@ int priv_init(struct priv *p, char *why, size_t whylen);
  * could not be taken, the operation then not run; BG_EINVAL for an op
  * not in the table. */
 BG_WUR int priv_request(const struct priv *p, struct priv_req *req);
+
+/* Once the session's child runs (with the user's ids) in a cgroup the
+ * recorder can kill: the real, effective and saved uid and gid all the
+ * account's, for good, so that the user can no longer signal, stop or
+ * limit the recorder; priv_request then runs its operations with these
+ * ids.  The process aborts if they cannot all be taken. */
+void priv_settle(struct priv *p);
 
 /* In the session's child before exec: every id the user's, and a check
  * that neither the account's uid nor its gid can be taken back.  0, or

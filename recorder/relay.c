@@ -270,7 +270,8 @@ static void hang_up(struct relay *r)
 	while (!r->exited) {
 		now = relay_now_us();
 		if (now >= until || r->sfd < 0) {
-			signal_group(r->o->child, SIGKILL);
+			if (r->o->kill_all == NULL || r->o->kill_all(r->o->kill_ctx) != 0)
+				signal_group(r->o->child, SIGKILL);
 			reap(r, 0);
 			break;
 		}

@@ -48,6 +48,11 @@ struct relay_opts {
 	int user_err;                   /* where the child's stderr goes */
 	pid_t child;                    /* to wait for (> 0); the leader of the
 					   process group to hang up */
+	/* How to end the child's processes at the end of the grace when the
+	 * recorder's ids may not signal them (the session's cgroup); NULL:
+	 * SIGKILL to the child's group. */
+	int (*kill_all)(void *ctx);
+	void *kill_ctx;
 };
 
 /* Relay until the child has exited and its output is drained (or the

@@ -30,6 +30,7 @@ static const char *const input_words[] = {
 	"redact-when-no-echo", "record", "redact", NULL };
 static const char *const disk_words[] = {
 	"terminate", "continue-unrecorded", NULL };
+static const char *const containment_words[] = { "required", "best-effort", NULL };
 static const char *const storage_words[] = { "file", "s3", "http", NULL };
 /* At the end of the output line a program waits on: sudo, su, ssh,
  * passwd, gpg, openssl ("pass phrase"), PINs of tokens. */
@@ -84,6 +85,7 @@ const struct bg_conffield bg_confschema[] = {
 	INT("recorder.segment_seconds", recorder.segment_seconds, 1, 3600, 60),
 	INT("recorder.segment_bytes", recorder.segment_bytes, 65536, 1073741824, 8388608),
 	ENUM("recorder.on_disk_full", recorder.on_disk_full, disk_words),
+	ENUM("recorder.containment", recorder.containment, containment_words),
 	OBJ("storage"),
 	ENUM("storage.type", storage.type, storage_words),
 	STR("storage.endpoint", BG_CK_URL, storage.endpoint, 0, URL_MAX, "", BG_CF_OPTIONAL),

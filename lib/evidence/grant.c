@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,16 +56,22 @@ int bg_grant_json(const struct bg_grant *g, enum bg_grant_form form, char **out)
 	/* The meta event has always left out a false ticket_unverified. */
 	json_t *unverified = g->ticket_unverified ? json_true() :
 			     form == BG_GRANT_FILE ? json_false() : NULL;
+	bool login = form == BG_GRANT_FILE && g->login_pid > 0;
 	json_t *o;
 
 	*out = NULL;
-	o = json_pack("{s:i, s:s, s:s, s:I, s:s, s:s, s:s*, s:s*, s:s*, s:s*, s:o*, s:I, s:I}",
+	if (g->login_start > (unsigned long long)INT64_MAX)
+		return BG_EINVAL;
+	o = json_pack("{s:i, s:s, s:s, s:I, s:s, s:s, s:s*, s:s*, s:s*, s:s*, s:o*, s:I, s:I, "
+		      "s:o*, s:o*}",
 		      "version", GRANT_VERSION, "session", g->session,
 		      "user", g->user, "uid", (json_int_t)g->uid,
 		      "ticket", g->ticket, "justification", g->justification,
 		      "approver", g->approver, "rhost", g->rhost, "tty", g->tty,
 		      "mfa", g->mfa, "ticket_unverified", unverified,
-		      "start", (json_int_t)g->start, "expires", (json_int_t)g->expires);
+		      "start", (json_int_t)g->start, "expires", (json_int_t)g->expires,
+		      "login_pid", login ? json_integer((json_int_t)g->login_pid) : NULL,
+		      "login_start", login ? json_integer((json_int_t)g->login_start) : NULL);
 	if (o != NULL && form == BG_GRANT_META)
 		o = json_pack("{s:o}", "grant", o);
 	if (o == NULL)
@@ -107,7 +114,7 @@ static int parse(const char *text, size_t len, const char *id, struct bg_grant *
 	const char *session, *user, *ticket, *just, *approver = NULL,
 		   *rhost = NULL, *tty = NULL, *mfa = NULL;
 	int unverified = 0;
-	json_int_t version, uid, start, expires;
+	json_int_t version, uid, start, expires, login_pid = -1, login_start = -1;
 	json_error_t e;
 	json_t *o;
 	int r;
@@ -115,13 +122,22 @@ static int parse(const char *text, size_t len, const char *id, struct bg_grant *
 	if ((o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e)) == NULL)
 		return BG_EINVAL;
 	r = json_unpack_ex(o, &e, JSON_STRICT,
-			   "{s:I, s:s, s:s, s:I, s:s, s:s, s?s, s?s, s?s, s?s, s?b, s:I, s:I}",
+			   "{s:I, s:s, s:s, s:I, s:s, s:s, s?s, s?s, s?s, s?s, s?b, s:I, s:I, s?I, s?I}",
 			   "version", &version, "session", &session, "user", &user,
 			   "uid", &uid, "ticket", &ticket, "justification", &just,
 			   "approver", &approver, "rhost", &rhost, "tty", &tty,
-			   "mfa", &mfa, "ticket_unverified", &unverified, "start", &start, "expires", &expires) == 0 ? BG_OK : BG_EINVAL;
+			   "mfa", &mfa, "ticket_unverified", &unverified, "start", &start,
+			   "expires", &expires, "login_pid", &login_pid,
+			   "login_start", &login_start) == 0 ? BG_OK : BG_EINVAL;
 	if (r == BG_OK && (version != GRANT_VERSION || strcmp(session, id) != 0 ||
 			   uid < 0 || uid > INT_MAX || start < 0 || expires < start))
+		r = BG_EINVAL;
+	/* Both or neither (an older file): a pid without its start time
+	 * could be anyone's after the pid is reused. */
+	if (r == BG_OK && (login_pid == -1) != (login_start == -1))
+		r = BG_EINVAL;
+	if (r == BG_OK && login_pid != -1 && (login_pid < 1 || login_pid > INT_MAX ||
+					      login_start < 0))
 		r = BG_EINVAL;
 	if (r == BG_OK) {
 		memcpy(g->session, id, BG_SESSION_ID_LEN + 1);
@@ -129,6 +145,8 @@ static int parse(const char *text, size_t len, const char *id, struct bg_grant *
 		g->start = (time_t)start;
 		g->expires = (time_t)expires;
 		g->ticket_unverified = unverified != 0;
+		g->login_pid = login_pid == -1 ? 0 : (long)login_pid;
+		g->login_start = login_start == -1 ? 0 : (unsigned long long)login_start;
 		if ((r = take(user, true, &g->user)) == BG_OK &&
 		    (r = take(ticket, true, &g->ticket)) == BG_OK &&
 		    (r = take(just, true, &g->justification)) == BG_OK &&

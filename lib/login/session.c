@@ -13,6 +13,7 @@
 #include "breakglass/audit/audit.h"
 #include "breakglass/base/buf.h"
 #include "breakglass/base/log.h"
+#include "breakglass/base/proc.h"
 #include "breakglass/audit/notify.h"
 #include "breakglass/base/safefile.h"
 #include "breakglass/login/session.h"
@@ -156,11 +157,22 @@ int bg_session_check_keys(const struct bg_config *cfg, const char *user)
 	return r;
 }
 
+/* The session's processes killed and its cgroup gone: a failure is
+ * logged, the session ends anyway. */
+static void uncontain(struct bg_contain *c)
+{
+	int r;
+
+	if ((r = bg_contain_close(c)) != BG_OK)
+		bg_error("cannot remove the session's cgroup: %s", bg_strerror(r));
+}
+
 int bg_session_open(const struct bg_config *cfg, const struct bg_login *lg,
-		    time_t now, struct bg_grant *g)
+		    time_t now, struct bg_grant *g, struct bg_contain *c)
 {
 	long minutes = cfg->grant.default_minutes;
 	struct bg_audit_event ev;
+	struct bg_proc self;
 	int r;
 
 	/* The recorder runs the shell with the grant's uid and refuses a
@@ -174,32 +186,48 @@ int bg_session_open(const struct bg_config *cfg, const struct bg_login *lg,
 	memset(g, 0, sizeof(*g));
 	if ((r = bg_grant_new_id(g->session)) != BG_OK)
 		return r;
+	/* Only a recorder started below this process (sshd's) may claim the
+	 * grant; without its start time a reused pid would pass. */
+	if ((r = bg_proc_read(getpid(), &self)) != BG_OK) {
+		bg_error("cannot read this process in /proc: %s: no session", bg_strerror(r));
+		return r;
+	}
+	g->login_pid = (long)getpid();
+	g->login_start = self.start;
 	/* The grant borrows the login's strings: nothing to free. */
 	g->req = lg->req;
 	g->start = now;
 	g->expires = now + minutes * 60;
+	if ((r = bg_contain_open(cfg, g->session, c)) != BG_OK)
+		return r;
 	r = bg_grant_write(cfg->paths.run_dir, g, grant_group());
 	if (r != BG_OK) {
 		bg_error("cannot write the grant in %s: %s", cfg->paths.run_dir, bg_strerror(r));
+		uncontain(c);
 		return r;
 	}
 	event_of(lg, "session_open", &ev);
 	ev.session = g->session;
+	ev.containment = c->what;
 	ev.expires = g->expires;
 	if ((r = bg_notify_audit(cfg, &ev)) != BG_OK) {
 		bg_error("cannot write the audit log %s: %s (session refused)",
 			 cfg->paths.audit_log, bg_strerror(r));
 		if (bg_grant_remove(cfg->paths.run_dir, g->session) != BG_OK)
 			bg_error("cannot remove the grant %s either", g->session);
+		uncontain(c);
 	}
 	return r;
 }
 
 int bg_session_close(const struct bg_config *cfg, const struct bg_login *lg,
-		     const char *session)
+		     const char *session, struct bg_contain *c)
 {
 	struct bg_audit_event ev;
-	int r = bg_grant_remove(cfg->paths.run_dir, session);
+	int r;
+
+	uncontain(c);
+	r = bg_grant_remove(cfg->paths.run_dir, session);
 
 	event_of(lg, "session_close", &ev);
 	ev.session = session;

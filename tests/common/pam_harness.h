@@ -34,7 +34,10 @@
 #define LOCKOUT(max, lock) "\"lockout\": {\"max_failures\": " #max \
 	", \"lock_seconds\": " #lock "}"
 #define APPROVAL(list) ", \"approval\": {\"required\": true, \"approvers\": [" list "]}"
-#define CONF_BASIC "\"auth\": {" LOCKOUT(100, 900) "}, \"grant\": {\"default_minutes\": 30}"
+/* Best effort: a test run as root gets a cgroup per session, one run as
+ * another user none (test_contain covers "required"). */
+#define CONF_BASIC "\"auth\": {" LOCKOUT(100, 900) "}, \"grant\": {\"default_minutes\": 30}, " \
+	"\"recorder\": {\"containment\": \"best-effort\"}"
 
 /* A test whose configuration is CONF_BASIC, or conf (extra JSON members). */
 #define PH_T(name) cmocka_unit_test_setup_teardown(name, ph_setup, ph_teardown)

@@ -10,6 +10,7 @@
 LC_ALL=C
 export LC_ALL
 . "$TESTS_SRCDIR/common/lib.sh"
+. "$TESTS_SRCDIR/common/account.sh"
 
 need_root
 [ -x "${BREAKGLASSCTL-}" ] || hard_error "no program at BREAKGLASSCTL=${BREAKGLASSCTL-}"
@@ -34,10 +35,14 @@ cleanup() {
 			printf '%s: cannot remove test user %s\n' "$TEST_NAME" "$u" >&2
 	done
 	rm -f -- "$PAMFILE"
+	account_release
 	scratch_cleanup
 }
 root_scratch
 trap cleanup EXIT
+# The account the session's cgroup is delegated to (containment).
+CREATED_ACCOUNT=
+account_take || hard_error "$REPLY"
 
 # ---- configuration, users, service -----------------------------------------
 
@@ -223,6 +228,19 @@ count "$S/full.audit" '"event":"session_close","result":"success"' "\"session\":
 [ "$REPLY" -eq 1 ] || why="$why no session_close for session $SID;"
 check audit-of-the-login "$why" "$S/full.audit"
 
+# Containment (required by default): the session had its cgroup, which
+# the close removed.
+CGM=$(awk '/ - cgroup2 / { print $5; exit }' /proc/self/mountinfo)
+if [ -n "$CGM" ] && [ -w "$CGM/cgroup.procs" ]; then
+	why=
+	count "$S/full.audit" '"event":"session_open","result":"success"' '"containment":"cgroup"'
+	[ "$REPLY" -eq 1 ] || why="$why session_open does not say containment cgroup;"
+	[ ! -e "$CGM/breakglass/$SID" ] || why="$why $CGM/breakglass/$SID left behind;"
+	check session-contained-then-cgroup-removed "$why" "$S/full.audit"
+else
+	printf 'SKIP: containment (no writable cgroup2 mount)\n'
+fi
+
 left=
 # The auth/ directory of remembered logins stays, empty: the token is spent.
 [ ! -d "$RUN_DIR" ] || left=$(find "$RUN_DIR" -mindepth 1 ! -path "$RUN_DIR/auth" 2>&1)
@@ -281,6 +299,9 @@ else
 	has "$GRANT" "\"ticket\":\"$TICKET\"" || why="$why no ticket member;"
 fi
 check grant-of-an-open-session "$why" "$GRANT" "$S/run.list"
+# pamtester ended without closing that session: its (empty) cgroup stays.
+CG2=$(awk '/ - cgroup2 / { print $5; exit }' /proc/self/mountinfo)/breakglass/$SID2
+[ -z "$SID2" ] || [ ! -d "$CG2" ] || rmdir "$CG2/user" "$CG2/rec" "$CG2"
 
 # ---- a wrong code, unlock, unenroll ----------------------------------------
 

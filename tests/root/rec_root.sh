@@ -15,7 +15,7 @@ export LC_ALL
 . "$TESTS_SRCDIR/common/prefix.sh"
 
 need_root
-for tool in expect useradd userdel setpriv sha256sum timeout make; do
+for tool in expect useradd userdel setpriv prlimit sha256sum timeout make; do
 	command -v "$tool" > /dev/null 2>&1 ||
 		hard_error "$tool not found (tools/test installs it)"
 done
@@ -29,9 +29,7 @@ MOUNTED=
 cleanup() {
 	[ -z "$MOUNTED" ] || umount "$MOUNTED" 2> /dev/null
 	for u in $CREATED_USERS; do
-		pkill -KILL -u "$u" 2> /dev/null
-		userdel -r "$u" > /dev/null 2>&1 ||
-			printf '%s: cannot remove test user %s\n' "$TEST_NAME" "$u" >&2
+		user_remove "$u"
 	done
 	account_release
 	scratch_cleanup
@@ -43,7 +41,8 @@ P=$S/prefix
 # ---- build with the scratch prefix, install setuid -------------------------
 
 prefix_build "$TESTS_SRCDIR/.." "$STATUS" "$S/build" "$P" recorder/breakglass-rec \
-	ctl/breakglassctl replay/breakglass-replay tests/root/ptrace_probe || hard_error "$REPLY"
+	ctl/breakglassctl replay/breakglass-replay tests/root/ptrace_probe tests/root/contain_login ||
+	hard_error "$REPLY"
 
 account_take || hard_error "$REPLY"
 add_user() {
@@ -70,13 +69,16 @@ install -m 755 "$B/ctl/breakglassctl" "$B/replay/breakglass-replay" "$P/bin/" &&
 	install -d -o breakglass -g breakglass -m 700 "$SPOOL" &&
 	install -d -o root -g breakglass -m 750 "$RUN" || hard_error "install"
 
-# config EXTRA: the compiled-in configuration, with recorder members EXTRA.
+# config EXTRA: the compiled-in configuration, with recorder members EXTRA;
+# containment best-effort (these sessions have no PAM module to make their
+# cgroup) unless CONTAINMENT says otherwise.
 config() {
 	printf '{"paths": {"users_dir": "%s/users", "state_dir": "%s/var/lib",
   "run_dir": "%s", "spool_dir": "%s", "audit_log": "%s/var/log/audit.jsonl",
   "host_key": "%s/host.key", "auditor_keys": ["%s/auditors/a1.pub"]},
- "recorder": {"flush_ms": 100, "segment_seconds": 2%s}}\n' \
-		"$ETC" "$P" "$RUN" "${SPOOL_DIR:-$SPOOL}" "$P" "$ETC" "$ETC" "$1" > "$ETC/breakglass.json"
+ "recorder": {"flush_ms": 100, "segment_seconds": 2, "containment": "%s"%s}}\n' \
+		"$ETC" "$P" "$RUN" "${SPOOL_DIR:-$SPOOL}" "$P" "$ETC" "$ETC" "${CONTAINMENT:-best-effort}" \
+		"$1" > "$ETC/breakglass.json"
 }
 config ""
 "$P/bin/breakglassctl" keygen auditor -o "$S/a1" > "$S/keygen.out" 2>&1 &&
@@ -94,13 +96,24 @@ grep -q -F -e "$want" "$P/var/log/audit.jsonl" && pass keygen-host-audited-with-
 
 # ---- helpers ---------------------------------------------------------------
 
-# grant USER SECONDS [OWNER]: a grant for USER ending in SECONDS (may be
-# negative), as the PAM module writes it; REPLY = its session id.
+# start_of PID: REPLY = the start time of process PID (field 22 of its
+# stat line, counted after the name, which may hold spaces).
+start_of() {
+	REPLY=$(sed 's/.*) //' "/proc/$1/stat" | cut -d ' ' -f 20)
+}
+
+# grant USER SECONDS [OWNER [LOGIN]]: a grant for USER ending in SECONDS
+# (may be negative), as the PAM module writes it, its login process this
+# shell (the recorders' ancestor) or LOGIN ("PID,START", or "" for none);
+# REPLY = its session id.
 grant() {
+	start_of $$
+	login=${4-$$,$REPLY}
 	REPLY=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 	now=$(date +%s)
-	printf '{"version":1,"session":"%s","user":"%s","uid":%s,"ticket":"INC-77","justification":"restart the stuck payment workers","mfa":"totp","start":%s,"expires":%s}' \
-		"$REPLY" "$1" "$(id -u "$1")" "$((now - 60))" "$((now + $2))" > "$RUN/$REPLY.json"
+	printf '{"version":1,"session":"%s","user":"%s","uid":%s,"ticket":"INC-77","justification":"restart the stuck payment workers","mfa":"totp","start":%s,"expires":%s%s}' \
+		"$REPLY" "$1" "$(id -u "$1")" "$((now - 60))" "$((now + $2))" \
+		"${login:+,\"login_pid\":${login%,*},\"login_start\":${login#*,}}" > "$RUN/$REPLY.json"
 	chown "${3:-root}:breakglass" "$RUN/$REPLY.json"
 	chmod 640 "$RUN/$REPLY.json"
 }

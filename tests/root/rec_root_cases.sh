@@ -153,6 +153,73 @@ refused user-owned-grant "$REPLY" "no valid grant"
 refused malformed-id "../../etc/passwd" "no emergency access grant"
 refused unknown-id "0123456789abcdef0123456789abcdef" "no valid grant"
 
+# ---- the grant: claimed once, by a recorder of the login that opened it ----
+
+grant "$UA" 600
+ID=$REPLY
+as_bg "$UA" "$ID" "$REC" -c 'sleep 3' < /dev/null > /dev/null 2>&1
+RECPID=$!
+sleep 1
+refused claimed-twice "$ID" "already claimed by another recorder"
+wait "$RECPID"
+expect_rc first-claim-records $? 0
+verdict first-claim "$ID" 0
+refused claimed-after-the-end "$ID" "already claimed by another recorder"
+# Another process (not an ancestor), this shell with another start time
+# (its pid reused), and an older grant without a login process.
+sleep 60 &
+OTHER=$!
+start_of "$OTHER"
+grant "$UA" 600 root "$OTHER,$REPLY"
+refused not-below-the-login "$REPLY" "not started by the login"
+kill "$OTHER"
+start_of $$
+grant "$UA" 600 root "$$,$((REPLY + 1))"
+refused login-pid-reused "$REPLY" "not started by the login"
+grant "$UA" 600 root ""
+refused grant-without-login "$REPLY" "does not name the login"
+[ ! -e "$SPOOL/$REPLY" ] && pass refused-claim-leaves-no-trace ||
+	fail refused-claim-leaves-no-trace "$SPOOL/$REPLY exists"
+
+# ---- limits the caller lowered: raised, or the recorder refuses ------------
+
+# limited NAME PRLIMIT-OPTION: a 3 MB command through a recorder that
+# the user starts under that limit; RC, and $S/NAME.out, $S/NAME.err.
+limited() {
+	grant "$UA" 600
+	ID=$REPLY
+	as "$UA" "$ID" prlimit "$2" "$REC" -c "head -c 3000000 /dev/zero | tr '\\0' x; touch $MARKER" \
+		< /dev/null > "$S/$1.out" 2> "$S/$1.err"
+	RC=$?
+}
+# Soft limits only: raised for the recording.
+for lim in "f:--fsize=1:" "n:--nofile=4:"; do
+	name=soft-${lim%%:*}-raised
+	rm -f "$MARKER"
+	limited "$name" "${lim#*:}"
+	replay_cat "$name" "$ID"
+	n=$(tail -n +2 "$S/$name.cat" | tr -d -c x | wc -c)
+	if [ "$RC" = 0 ] && [ "$n" = 3000000 ] && [ -e "$MARKER" ]; then
+		verdict "$name" "$ID" 0
+		pass "$name"
+	else
+		fail "$name" "exit $RC, $n bytes recorded: $(show 3 "$S/$name.err")"
+	fi
+done
+# Hard limits too: no unprivileged process may raise them.
+for lim in "f:--fsize=1024:file size" "n:--nofile=4:open files"; do
+	name=hard-${lim%%:*}-refused
+	rest=${lim#*:}
+	rm -f "$MARKER"
+	limited "$name" "${rest%%:*}"
+	if [ "$RC" = 1 ] && [ ! -e "$MARKER" ] && [ ! -e "$SPOOL/$ID" ] &&
+		grep -q "hard limit of ${rest#*:}" "$S/$name.err"; then
+		pass "$name"
+	else
+		fail "$name" "exit $RC, marker $([ -e "$MARKER" ] && echo made): $(show 3 "$S/$name.err")"
+	fi
+done
+
 # ---- SIGKILL: the session ends with it, the flushed part verifies ----------
 
 grant "$UA" 600
@@ -294,3 +361,133 @@ verdict expire "$ID" 0
 replay_cat expire "$ID"
 grep -q "has expired" "$S/expire.cat" && pass expiry-notice-recorded ||
 	fail expiry-notice-recorded "$(show 5 "$S/expire.cat")"
+
+grant "$UA" 600
+ID=$REPLY
+run_exp "$UA" "$ID" held
+[ "$RC" = 1 ] && [ ! -e "$SPOOL/$ID" ] && pass terminal-held-elsewhere-refused ||
+	fail terminal-held-elsewhere-refused "exit $RC: $(show 20 "$S/held.exp")"
+pkill -KILL -u "$UA" sleep 2> /dev/null
+
+# ---- containment: the session's cgroup, as pam_breakglass(8) makes it -------
+
+CGM=$(awk '/ - cgroup2 / { print $5; exit }' /proc/self/mountinfo)
+if [ -n "$CGM" ] && [ -w "$CGM/cgroup.procs" ]; then
+	CONTAINMENT=required
+	config ""
+	grant "$UA" 600
+	refused uncontained-when-required "$REPLY" "not contained in its cgroup"
+
+	# Leftovers of every kind, their pids in PIDS; where the session is;
+	# and tries to leave the cgroup or kill it (each must fail).
+	H=$(getent passwd "$UA" | cut -d: -f6)
+	PIDS=$H/pids
+	rm -f "$PIDS"
+	grant "$UA" 600
+	ID=$REPLY
+	CG=$CGM/breakglass/$ID
+	cat > "$H/session.sh" <<-END
+	setsid nohup sleep 1000 > /dev/null 2>&1 & echo \$! >> $PIDS
+	sh -c 'sleep 1001 > /dev/null 2>&1 & echo \$! >> $PIDS'
+	sleep 1002 > /dev/null 2>&1 & echo \$! >> $PIDS; disown
+	grep '^0::' /proc/self/cgroup
+	for f in $CGM/cgroup.procs $CG/cgroup.procs $CG/rec/cgroup.procs $CG/user/cgroup.procs; do
+		echo \$\$ > \$f 2> /dev/null && echo left-through-\$f
+	done
+	echo 1 > $CG/user/cgroup.kill 2> /dev/null && echo could-kill
+	grep '^0::' /proc/self/cgroup
+	END
+	chmod 644 "$H/session.sh"
+	# running PIDFILE: the pids of PIDFILE still running (not zombies).
+	running() {
+		for pid in $(cat "$1"); do
+			state=$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$pid/stat" 2> /dev/null)
+			[ -z "$state" ] || [ "$state" = Z ] || printf '%s(%s) ' "$pid" "$state"
+		done
+	}
+	# The login process looks once the recorder is gone, before it
+	# removes the cgroup itself: the recorder must have killed them.
+	export PIDS
+	"$B/tests/root/contain_login" "$ID" sh -c '
+		setpriv --reuid="$0" --regid="$0" --init-groups env -i PATH=/usr/bin:/bin \
+			BREAKGLASS_SESSION="$1" ASAN_OPTIONS=detect_leaks=0 "$2" -c ". $3"
+		rc=$?
+		for pid in $(cat "$PIDS"); do
+			state=$(sed -n "s/.*) \(.\).*/\1/p" "/proc/$pid/stat" 2> /dev/null)
+			[ -z "$state" ] || [ "$state" = Z ] || echo "after-recorder: $pid $state"
+		done
+		exit $rc' "$UA" "$ID" "$REC" "$H/session.sh" < /dev/null > "$S/contained.out" 2> "$S/contained.err"
+	rc=$?
+	why=
+	[ "$rc" = 0 ] || why="$why exit $rc;"
+	[ "$(grep -c -x "0::/breakglass/$ID/user" "$S/contained.out")" = 2 ] ||
+		why="$why not in the user's cgroup;"
+	! grep -q -e left-through -e could-kill "$S/contained.out" ||
+		why="$why $(grep -e left -e could "$S/contained.out");"
+	[ -z "$why" ] && pass contained-user-cannot-leave ||
+		fail contained-user-cannot-leave "$why $(show 8 "$S/contained.out") $(show 4 "$S/contained.err")"
+	why=
+	[ "$(wc -l < "$PIDS")" = 3 ] || why="$why not 3 pids: $(cat "$PIDS");"
+	! grep -q after-recorder "$S/contained.out" || why="$why $(grep after-recorder "$S/contained.out");"
+	left=$(running "$PIDS")
+	[ -z "$left" ] || why="$why still running: $left;"
+	[ ! -e "$CG" ] || why="$why $CG is still there;"
+	[ -z "$why" ] && pass contained-leftovers-killed || fail contained-leftovers-killed "$why"
+	verdict contained "$ID" 0
+
+	# Contained, the recorder's ids are all the account's once the shell
+	# runs: the user may not signal, stop, trace or limit it.
+	grant "$UA" 600
+	ID=$REPLY
+	"$B/tests/root/contain_login" "$ID" setpriv --reuid="$UA" --regid="$UA" --init-groups \
+		env -i PATH=/usr/bin:/bin BREAKGLASS_SESSION="$ID" ASAN_OPTIONS=detect_leaks=0 \
+		"$REC" -c 'sleep 6; echo survived' < /dev/null > "$S/settled.out" 2> "$S/settled.err" &
+	LOGINPID=$!
+	sleep 2
+	RECPID=$(pgrep -P "$LOGINPID" | head -n 1)
+	why=
+	[ "$(readlink "/proc/$RECPID/exe")" = "$REC" ] || why="$why $RECPID is not the recorder;"
+	ids=$(awk '/^[UG]id:/ { print $2, $3, $4, $5 }' "/proc/$RECPID/status" | tr '\n' ' ')
+	want="$(id -u breakglass) $(id -u breakglass) $(id -u breakglass) $(id -u breakglass) "
+	want="$want$(id -g breakglass) $(id -g breakglass) $(id -g breakglass) $(id -g breakglass) "
+	[ "$ids" = "$want" ] || why="$why ids $ids, not $want;"
+	for sig in 0 STOP TERM KILL; do
+		as "$UA" x sh -c "kill -$sig $RECPID" > "$S/kill.out" 2>&1 && why="$why kill -$sig worked;"
+		grep -q -i "not permitted" "$S/kill.out" || why="$why kill -$sig: $(cat "$S/kill.out");"
+	done
+	as "$UA" x prlimit --pid "$RECPID" --nofile=4 > /dev/null 2>&1 && why="$why prlimit worked;"
+	as "$UA" x "$B/tests/root/ptrace_probe" "$RECPID" > /dev/null 2>&1 && why="$why ptrace attached;"
+	state=$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$RECPID/stat")
+	[ "$state" != T ] || why="$why stopped;"
+	wait "$LOGINPID"
+	rc=$?
+	[ "$rc" = 0 ] && grep -q survived "$S/settled.out" || why="$why exit $rc: $(show 3 "$S/settled.err");"
+	[ -z "$why" ] && pass contained-recorder-unsignalable || fail contained-recorder-unsignalable "$why"
+	verdict settled "$ID" 0
+
+	# Expiry still ends a contained session, and what it left behind.
+	grant "$UA" 3
+	ID=$REPLY
+	rm -f "$PIDS"
+	"$B/tests/root/contain_login" "$ID" sh -c '
+		setpriv --reuid="$0" --regid="$0" --init-groups env -i PATH=/usr/bin:/bin \
+			BREAKGLASS_SESSION="$1" ASAN_OPTIONS=detect_leaks=0 "$2" -c "
+			setsid nohup sleep 1000 > /dev/null 2>&1 & echo \$! >> $PIDS
+			trap \"\" HUP TERM; sleep 60"
+		rc=$?
+		for pid in $(cat "$PIDS"); do
+			state=$(sed -n "s/.*) \(.\).*/\1/p" "/proc/$pid/stat" 2> /dev/null)
+			[ -z "$state" ] || [ "$state" = Z ] || echo "after-recorder: $pid $state"
+		done
+		exit $rc' "$UA" "$ID" "$REC" < /dev/null > "$S/cexpire.out" 2> "$S/cexpire.err"
+	rc=$?
+	why=
+	grep -q "has expired" "$S/cexpire.err" || why="$why no expiry notice;"
+	! grep -q after-recorder "$S/cexpire.out" || why="$why $(grep after-recorder "$S/cexpire.out");"
+	[ -z "$why" ] && pass contained-expiry-kills-all || fail contained-expiry-kills-all \
+		"exit $rc $why $(show 4 "$S/cexpire.err") $(show 4 "$S/cexpire.out")"
+	CONTAINMENT=
+	config ""
+else
+	printf 'SKIP: containment (no writable cgroup2 mount)\n'
+fi

@@ -63,6 +63,8 @@ static void fill(struct bg_grant *g, bool full)
 	g->tty = full ? (char *)"/dev/pts/3" : NULL;
 	g->start = 1700000000;
 	g->expires = 1700003600;
+	g->login_pid = full ? 4242 : 0;
+	g->login_start = full ? 987654321ULL : 0;
 }
 
 static void assert_opt_equal(const char *want, const char *got)
@@ -85,6 +87,8 @@ static void assert_grant_equal(const struct bg_grant *a, const struct bg_grant *
 	assert_opt_equal(a->tty, b->tty);
 	assert_int_equal(a->start, b->start);
 	assert_int_equal(a->expires, b->expires);
+	assert_int_equal(a->login_pid, b->login_pid);
+	assert_int_equal(a->login_start, b->login_start);
 }
 
 static void test_grant_id_valid_table(void **state)
@@ -325,6 +329,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_grant_foreign_owner_refused_as_root, setup, teardown),
 		cmocka_unit_test(test_grant_json_bytes_of_both_forms),
 		cmocka_unit_test(test_grant_json_leaves_out_missing_optionals),
+		cmocka_unit_test(test_grant_json_login_process_file_only),
 		cmocka_unit_test_setup_teardown(test_grant_json_is_what_the_file_holds, setup, teardown),
 		cmocka_unit_test(test_grant_json_refuses_missing_or_bad_members),
 	};

@@ -24,6 +24,7 @@ void test_grant_foreign_owner_refused_as_root(void **state);
 /* test_grant_json.c: the two JSON forms of a grant. */
 void test_grant_json_bytes_of_both_forms(void **state);
 void test_grant_json_leaves_out_missing_optionals(void **state);
+void test_grant_json_login_process_file_only(void **state);
 void test_grant_json_is_what_the_file_holds(void **state);
 void test_grant_json_refuses_missing_or_bad_members(void **state);
 

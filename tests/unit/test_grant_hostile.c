@@ -30,6 +30,8 @@
 #define M_J "\"justification\":\"db down\""
 #define M_ST "\"start\":100"
 #define M_EX "\"expires\":200"
+#define M_LP "\"login_pid\":4242"
+#define M_LS "\"login_start\":123456"
 #define M_TAIL M_T "," M_J "," M_ST "," M_EX
 #define VALID "{" M_V "," M_S "," M_U "," M_UID "," M_TAIL "}"
 /* A valid grant with one member changed or added after the others. */
@@ -94,6 +96,16 @@ static const struct hostile {
 	BAD("control character in user", NO_U(",\"user\":\"al\\u0007ice\",")),
 	BAD("newline in justification", NO_J(",\"justification\":\"a\\nb\",")),
 	BAD("C1 CSI in tty", WITH("\"tty\":\"\\u009b2J\"")),
+	{ "login process (control)", TEXT(WITH(M_LP "," M_LS)), 0640, PLAIN, BG_OK },
+	BAD("login_pid without login_start", WITH(M_LP)),
+	BAD("login_start without login_pid", WITH(M_LS)),
+	BAD("login_pid 0", WITH("\"login_pid\":0," M_LS)),
+	BAD("negative login_pid", WITH("\"login_pid\":-1," M_LS)),
+	BAD("login_pid beyond INT_MAX", WITH("\"login_pid\":2147483648," M_LS)),
+	BAD("login_pid as string", WITH("\"login_pid\":\"4242\"," M_LS)),
+	BAD("negative login_start", WITH(M_LP ",\"login_start\":-2")),
+	BAD("login_start as real", WITH(M_LP ",\"login_start\":1.5")),
+	BAD("login_pid null", WITH("\"login_pid\":null," M_LS)),
 	{ "huge file", NULL, 0, 0640, HUGE, BG_ETOOBIG },
 	{ "group-writable file", TEXT(VALID), 0660, PLAIN, BG_EUNSAFE },
 	{ "world-writable file", TEXT(VALID), 0602, PLAIN, BG_EUNSAFE },

@@ -78,6 +78,22 @@ void test_grant_json_bytes_of_both_forms(void **state)
 	}
 }
 
+/* The login process is in the file after the other members, never in
+ * the meta event (the transcript's bytes stay as they were). */
+void test_grant_json_login_process_file_only(void **state)
+{
+	struct bg_grant g;
+
+	(void)state;
+	grant(&g, true);
+	g.login_pid = 4242;
+	g.login_start = 9876543210ULL;
+	expect_json(&g, BG_GRANT_FILE, HEAD WHY_FILE OPTIONALS "\"ticket_unverified\":false,"
+		    "\"start\":1700000000,\"expires\":1700003600,"
+		    "\"login_pid\":4242,\"login_start\":9876543210}");
+	expect_json(&g, BG_GRANT_META, "{\"grant\":" HEAD WHY_META OPTIONALS TAIL "}");
+}
+
 /* Unknown approver, rhost, tty and mfa are left out, not null. */
 void test_grant_json_leaves_out_missing_optionals(void **state)
 {

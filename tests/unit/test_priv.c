@@ -132,7 +132,7 @@ int prctl(int option, ...)
 	return 0;
 }
 
-static const struct priv p = { USER, USER, REC, REC };
+static const struct priv p = { USER, USER, REC, REC, false };
 
 /* One test's files: a scratch session directory and a host key. */
 static struct fx {
@@ -307,6 +307,56 @@ CASE(test_core_signals_blocked_around_id_changes)
 	assert_user_again();
 }
 
+/* The claim is a directory made once: 0700 whatever the umask, and a
+ * second claim of the same session is BG_EREPLAY; a bad id claims
+ * nothing. */
+CASE(test_claim_session_once)
+{
+	struct bg_config cfg;
+	struct priv_req q = { .op = PRIV_CLAIM_SESSION };
+	char path[512];
+	struct stat st;
+	mode_t old;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.paths.spool_dir = f->dir;
+	q.u.claim_session = (struct priv_claim_session){ .cfg = &cfg,
+		.session = "0123456789abcdef0123456789abcdef" };
+	old = umask(0777);
+	assert_int_equal(priv_request(&p, &q), BG_OK);
+	umask(old);
+	assert_true(snprintf(path, sizeof(path), "%s/%s", f->dir, q.u.claim_session.session) <
+		    (int)sizeof(path));
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(priv_request(&p, &q), BG_EREPLAY);
+	q.u.claim_session.session = "../0123456789abcdef0123456789abc";
+	assert_int_equal(priv_request(&p, &q), BG_EINVAL);
+	assert_string_equal(k.log, "u990 g990 d0 g1000 u1000 d0 u990 g990 d0 g1000 u1000 d0 "
+			    "u990 g990 d0 g1000 u1000 d0 ");
+	assert_user_again();
+}
+
+/* Settled, every id is the account's, for good: the user's are not
+ * taken back, and requests run with the account's ids as they are. */
+CASE(test_settle_takes_every_id_for_good)
+{
+	struct priv q = p;
+	struct priv_req r = manifest_req();
+
+	k.dumpable = 1;
+	priv_settle(&q);
+	assert_true(q.settled);
+	assert_true(k.r == REC && k.e == REC && k.s == REC);
+	assert_true(k.rg == REC && k.eg == REC && k.sg == REC);
+	assert_int_equal(k.dumpable, 0);
+	k.log[0] = '\0';
+	assert_int_equal(priv_request(&q, &r), BG_OK);
+	assert_true(manifest_written());
+	assert_string_equal(k.log, "");
+	assert_true(k.r == REC && k.e == REC && k.s == REC);
+}
+
 int main(void)
 {
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
@@ -317,6 +367,8 @@ int main(void)
 		T(test_op_outside_table_is_einval_and_changes_nothing),
 		T(test_body_failure_is_returned_after_restore),
 		T(test_core_signals_blocked_around_id_changes),
+		T(test_claim_session_once),
+		T(test_settle_takes_every_id_for_good),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,7 +74,7 @@ int relay_notice(struct relay *r, const char *text, size_t len)
  * the spool requests run as they do setuid. */
 static int test_priv(void *pctx, struct priv_req *req)
 {
-	struct priv own = { getuid(), getgid(), getuid(), getgid() };
+	struct priv own = { getuid(), getgid(), getuid(), getgid(), false };
 	int rc;
 
 	assert_ptr_equal(pctx, f);

@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "breakglass/base/proc.h"
 #include "breakglass/login/login.h"
 #include "breakglass/login/session.h"
 #include "helpers.h"
@@ -44,7 +45,7 @@ static int setup(void **state)
 	assert_true(snprintf(f->user, sizeof(f->user), "%s", pw->pw_name) <
 		    (int)sizeof(f->user));
 	f->dir = th_mkdtemp();
-	conf = th_config(f->dir, NULL);
+	conf = th_config(f->dir, "\"recorder\": {\"containment\": \"best-effort\"}");
 	f->cfg = th_config_load(conf);
 	free(conf);
 	/* Borrowed strings: only bg_login_new's logins are freed. */
@@ -201,21 +202,28 @@ static void test_session_open_close_events(void **state)
 {
 	struct fixture *f = *state;
 	struct bg_grant g, *read;
+	struct bg_contain c;
+	struct bg_proc self;
 	json_t *ev;
 	int i;
 
 	f->lg.ticket_unverified = true;
-	assert_int_equal(bg_session_open(f->cfg, &f->lg, NOW, &g), BG_OK);
+	assert_int_equal(bg_session_open(f->cfg, &f->lg, NOW, &g, &c), BG_OK);
 	assert_int_equal(bg_grant_read(f->cfg->paths.run_dir, g.session, geteuid(), &read),
 			 BG_OK);
 	assert_string_equal(read->justification, "primary database down");
 	assert_string_equal(read->approver, "bob");
 	assert_true(read->ticket_unverified);
 	assert_int_equal(read->start, NOW);
+	/* The login process is the caller, with its start time. */
+	assert_int_equal(bg_proc_read(getpid(), &self), BG_OK);
+	assert_int_equal(read->login_pid, getpid());
+	assert_true(read->login_start == self.start);
 	bg_grant_free(read);
+	assert_true(strcmp(c.what, "cgroup") == 0 || strcmp(c.what, "none") == 0);
 	for (i = 0; i < 2; i++) {
 		if (i == 1)
-			assert_int_equal(bg_session_close(f->cfg, &f->lg, g.session), BG_OK);
+			assert_int_equal(bg_session_close(f->cfg, &f->lg, g.session, &c), BG_OK);
 		assert_int_equal(audit_lines(f, &ev), (size_t)i + 1);
 		assert_string_equal(member(ev, "event"), i == 0 ? "session_open" : "session_close");
 		assert_string_equal(member(ev, "result"), "success");
@@ -229,6 +237,11 @@ static void test_session_open_close_events(void **state)
 		assert_string_equal(member(ev, "mfa"), "totp");
 		assert_true(json_is_true(json_object_get(ev, "ticket_unverified")));
 		assert_null(json_object_get(ev, "justification"));
+		/* What the session got (test_contain: which one when). */
+		if (i == 0)
+			assert_string_equal(member(ev, "containment"), c.what);
+		else
+			assert_null(json_object_get(ev, "containment"));
 		json_decref(ev);
 	}
 }
@@ -238,11 +251,12 @@ static void test_session_open_close_events(void **state)
 static void test_session_open_refuses_unknown_account(void **state)
 {
 	struct fixture *f = *state;
+	struct bg_contain c;
 	struct bg_grant g;
 	json_t *ev;
 
 	f->lg.uid = -1;
-	assert_int_equal(bg_session_open(f->cfg, &f->lg, NOW, &g), BG_EINVAL);
+	assert_int_equal(bg_session_open(f->cfg, &f->lg, NOW, &g, &c), BG_EINVAL);
 	assert_int_equal(audit_lines(f, &ev), 0);
 	assert_int_equal(access(f->cfg->paths.run_dir, F_OK), -1);
 }

@@ -26,6 +26,7 @@ struct bg_audit_event {
 	/* who ran an administrative command; NULL for logins */
 	const struct bg_actor *actor;
 	const char *session;
+	const char *containment;        /* session_open: "cgroup" or "none" */
 	time_t expires;
 };
 

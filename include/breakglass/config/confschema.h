@@ -19,6 +19,7 @@ enum bg_rec_input {
 	BG_INPUT_REDACT = 2,            /* "redact": lengths only */
 };
 enum bg_disk_full { BG_DISK_FULL_TERMINATE = 0, BG_DISK_FULL_CONTINUE = 1 };
+enum bg_containment { BG_CONTAIN_REQUIRED = 0, BG_CONTAIN_BEST_EFFORT = 1 };
 enum bg_storage_type { BG_STORAGE_FILE = 0, BG_STORAGE_S3 = 1, BG_STORAGE_HTTP = 2 };
 
 struct bg_strlist {
@@ -54,6 +55,7 @@ struct bg_config {
 		regex_t *prompt_re;     /* compiled password_prompts, n of them */
 		long flush_ms, segment_seconds, segment_bytes;
 		int on_disk_full;
+		int containment;
 	} recorder;
 	struct {
 		int type;

@@ -45,6 +45,11 @@ struct bg_grant {
 	BG_GRANT_REQUEST_GROUP(req);
 	time_t start;
 	time_t expires;
+	/* The process that opened the session (sshd's, at pam_open_session)
+	 * and its start time (bg_proc), of which the recorder must be a
+	 * descendant; 0 when not known (older files).  File form only. */
+	long login_pid;
+	unsigned long long login_start;
 };
 
 /* How the grant is written as JSON: its file (ASCII only, every member),
@@ -57,7 +62,8 @@ bool bg_grant_id_valid(const char *id);
 /* A fresh random session id. */
 BG_WUR int bg_grant_new_id(char id[BG_SESSION_ID_LEN + 1]);
 
-/* g as compact JSON in form, members in file order, NULL ones left out;
+/* g as compact JSON in form, members in file order, NULL ones (and a
+ * login_pid of 0) left out;
  * *out is malloc'ed.  BG_EINVAL if user, ticket or justification is
  * missing or a string is not UTF-8. */
 BG_WUR int bg_grant_json(const struct bg_grant *g, enum bg_grant_form form,

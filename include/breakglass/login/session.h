@@ -10,6 +10,7 @@
 #include "breakglass/base/error.h"
 #include "breakglass/evidence/grant.h"
 #include "breakglass/login/login.h"
+#include "breakglass/login/contain.h"
 
 /* The account that reads grants (the recorder's). */
 #define BG_GROUP BG_ACCOUNT
@@ -21,12 +22,15 @@
 BG_WUR int bg_session_check_keys(const struct bg_config *cfg, const char *user);
 
 /* Write the grant of an authenticated login (new session id, expiry
- * grant.default_minutes from now, never past grant.max_minutes) and audit
- * "session_open"; on success g->session names it.  Nothing is left
+ * grant.default_minutes from now, never past grant.max_minutes, and the
+ * calling process as the login process the recorder must descend from),
+ * contain the calling process in the session's cgroup (c, bg_contain_open)
+ * and audit "session_open" with the containment; on success g->session
+ * names it.  Nothing is left
  * behind on failure; BG_EINVAL, before anything, for a user who is no
  * account on this system (uid -1). */
 BG_WUR int bg_session_open(const struct bg_config *cfg, const struct bg_login *lg,
-			   time_t now, struct bg_grant *g);
+			   time_t now, struct bg_grant *g, struct bg_contain *c);
 /* How long an authentication waits for its session. */
 #define BG_AUTH_TTL 300
 
@@ -47,8 +51,9 @@ BG_WUR int bg_session_recall(const struct bg_config *cfg, const char *token,
 /* Forget it: a token is good for one session. */
 BG_WUR int bg_session_forget(const struct bg_config *cfg, const char *token);
 
-/* Remove the grant and audit "session_close". */
+/* Kill what is left of the session and remove its cgroup (c), remove the
+ * grant and audit "session_close". */
 BG_WUR int bg_session_close(const struct bg_config *cfg, const struct bg_login *lg,
-			    const char *session);
+			    const char *session, struct bg_contain *c);
 
 #endif

@@ -1,0 +1,26 @@
+/* Processes as /proc shows them: a process's parent, and its start time,
+ * which tells it from a later process that got the same pid. */
+#ifndef BREAKGLASS_PROC_H
+#define BREAKGLASS_PROC_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "breakglass/base/error.h"
+
+struct bg_proc {
+	pid_t ppid;
+	unsigned long long start;       /* clock ticks after boot */
+};
+
+/* Process pid's parent and start time, from /proc/PID/stat (readable by
+ * everyone).  BG_ENOENT when there is no such process, BG_EINVAL for a
+ * pid below 1 or a line that does not parse. */
+BG_WUR int bg_proc_read(pid_t pid, struct bg_proc *out);
+
+/* Whether the process anc, started at start, is an ancestor of pid (its
+ * parent, its parent's parent, ...); BG_OK with the answer in *yes, or
+ * the error of a process of the chain that could not be read. */
+BG_WUR int bg_proc_has_ancestor(pid_t pid, pid_t anc, unsigned long long start, bool *yes);
+
+#endif
