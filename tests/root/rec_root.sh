@@ -13,6 +13,7 @@ export LC_ALL
 . "$TESTS_SRCDIR/common/lib.sh"
 . "$TESTS_SRCDIR/common/account.sh"
 . "$TESTS_SRCDIR/common/prefix.sh"
+. "$TESTS_SRCDIR/common/users.sh"
 
 need_root
 for tool in expect useradd userdel setpriv sha256sum timeout make; do
@@ -23,16 +24,11 @@ STATUS=$TESTS_BUILDDIR/../config.status
 [ -x "$STATUS" ] || hard_error "no config.status beside $TESTS_BUILDDIR"
 
 umask 022
-CREATED_USERS=
 CREATED_ACCOUNT=
 MOUNTED=
 cleanup() {
 	[ -z "$MOUNTED" ] || umount "$MOUNTED" 2> /dev/null
-	for u in $CREATED_USERS; do
-		pkill -KILL -u "$u" 2> /dev/null
-		userdel -r "$u" > /dev/null 2>&1 ||
-			printf '%s: cannot remove test user %s\n' "$TEST_NAME" "$u" >&2
-	done
+	users_remove
 	account_release
 	scratch_cleanup
 }
@@ -46,15 +42,9 @@ prefix_build "$TESTS_SRCDIR/.." "$STATUS" "$S/build" "$P" recorder/breakglass-re
 	ctl/breakglassctl replay/breakglass-replay tests/root/ptrace_probe || hard_error "$REPLY"
 
 account_take || hard_error "$REPLY"
-add_user() {
-	REPLY=$(printf 'bgr-%s-%s' "$1" "$$" | cut -c 1-32)
-	useradd -m -s /bin/bash "$REPLY" > "$S/useradd.err" 2>&1 ||
-		hard_error "useradd $REPLY failed: $(cat "$S/useradd.err")"
-	CREATED_USERS="$CREATED_USERS $REPLY"
-}
-add_user a
+user_add bgr-a /bin/bash -m
 UA=$REPLY
-add_user b
+user_add bgr-b /bin/bash -m
 UB=$REPLY
 
 B=$S/build
@@ -63,27 +53,13 @@ RUN=$P/run/breakglass
 ETC=$P/etc/breakglass
 REC=$P/bin/breakglass-rec
 REPLAY=$P/bin/breakglass-replay
-install -d -m 755 "$P/bin" "$ETC" "$ETC/auditors" "$P/var/spool" "$P/var/log" ||
-	hard_error "install -d"
-install -m 755 "$B/ctl/breakglassctl" "$B/replay/breakglass-replay" "$P/bin/" &&
-	install -o breakglass -g breakglass -m 6711 "$B/recorder/breakglass-rec" "$P/bin/" &&
-	install -d -o breakglass -g breakglass -m 700 "$SPOOL" &&
-	install -d -o root -g breakglass -m 750 "$RUN" || hard_error "install"
+prefix_install "$B" "$P" "$S" || hard_error "$REPLY"
 
 # config EXTRA: the compiled-in configuration, with recorder members EXTRA.
 config() {
-	printf '{"paths": {"users_dir": "%s/users", "state_dir": "%s/var/lib",
-  "run_dir": "%s", "spool_dir": "%s", "audit_log": "%s/var/log/audit.jsonl",
-  "host_key": "%s/host.key", "auditor_keys": ["%s/auditors/a1.pub"]},
- "recorder": {"flush_ms": 100, "segment_seconds": 2%s}}\n' \
-		"$ETC" "$P" "$RUN" "${SPOOL_DIR:-$SPOOL}" "$P" "$ETC" "$ETC" "$1" > "$ETC/breakglass.json"
+	prefix_config "$P" "\"flush_ms\": 100, \"segment_seconds\": 2$1"
 }
 config ""
-"$P/bin/breakglassctl" keygen auditor -o "$S/a1" > "$S/keygen.out" 2>&1 &&
-	install -m 644 "$S/a1.pub" "$ETC/auditors/a1.pub" &&
-	"$P/bin/breakglassctl" keygen host >> "$S/keygen.out" 2>&1 &&
-	"$P/bin/breakglassctl" check-config > "$S/check.out" 2>&1 ||
-	hard_error "keys or configuration: $(cat "$S/keygen.out" "$S/check.out")"
 # A new host key is an administrative change: audited with who made it
 # (the login uid, else the uid this test runs as).
 uid=$(cat /proc/self/loginuid 2> /dev/null || echo 4294967295)
