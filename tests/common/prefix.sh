@@ -18,6 +18,12 @@
 #       PREFIX (the spool $SPOOL_DIR if set), the members RECORDER of
 #       "recorder" and MORE at the top level (JSON text, each without
 #       its leading comma).
+#   prefix_verdict NAME SESSION WANT
+#       pass NAME-verify when breakglass-replay verify of SESSION (in the
+#       spool below $P, read with $S/a1.key) exits WANT, else fail it
+#   prefix_cat NAME SESSION [OPTION]
+#       breakglass-replay cat [OPTION] of that SESSION into $S/NAME.cat,
+#       its errors into $S/NAME.cat.err
 #
 # A source tree configured in place cannot configure a second build
 # ("source directory already configured"): its files are then copied
@@ -72,4 +78,21 @@ prefix_install() {
 		"$pi_p/bin/breakglassctl" keygen host >> "$pi_s/keygen.out" 2>&1 &&
 		"$pi_p/bin/breakglassctl" check-config > "$pi_s/check.out" 2>&1 ||
 		{ REPLY="keys or configuration: $(cat "$pi_s/keygen.out" "$pi_s/check.out")"; return 1; }
+}
+
+prefix_verdict() {
+	"$P/bin/breakglass-replay" verify -k "$S/a1.key" --host-pub "$P/etc/breakglass/host.key.pub" \
+		"$P/var/spool/breakglass/$2" > "$S/$1.verify" 2>&1
+	pv_rc=$?
+	if [ "$pv_rc" = "$3" ]; then
+		pass "$1-verify"
+	else
+		fail "$1-verify" "exit $pv_rc, wanted $3: $(cat "$S/$1.verify")"
+	fi
+}
+
+prefix_cat() {
+	# shellcheck disable=SC2086 # OPTION is one word or none
+	"$P/bin/breakglass-replay" cat -k "$S/a1.key" --host-pub "$P/etc/breakglass/host.key.pub" \
+		$3 "$P/var/spool/breakglass/$2" > "$S/$1.cat" 2> "$S/$1.cat.err"
 }

@@ -100,22 +100,6 @@ as_bg() {
 		TERM=xterm BREAKGLASS_SESSION="$_id" ASAN_OPTIONS=detect_leaks=0 "$@") &
 }
 
-# verdict NAME SESSION WANT: breakglass-replay verify exits WANT.
-verdict() {
-	"$REPLAY" verify -k "$S/a1.key" --host-pub "$ETC/host.key.pub" "$SPOOL/$2" > "$S/$1.verify" 2>&1
-	_rc=$?
-	if [ "$_rc" = "$3" ]; then
-		pass "$1-verify"
-	else
-		fail "$1-verify" "exit $_rc, wanted $3: $(cat "$S/$1.verify")"
-	fi
-}
-
-# replay_cat NAME SESSION [OPTION]: the decrypted stream into $S/NAME.cat.
-replay_cat() {
-	"$REPLAY" cat -k "$S/a1.key" --host-pub "$ETC/host.key.pub" $3 "$SPOOL/$2" > "$S/$1.cat" 2> "$S/$1.cat.err"
-}
-
 expect_rc() {
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "exit $2, wanted $3: $(show 5 "$S/$1.err")"; fi
 }
