@@ -5,8 +5,8 @@
 # shell the setuid recorder, all built here with a scratch prefix; the
 # user is an ssh client under expect (sshd_root.exp).  Checks an
 # interactive session (its transcript, a nested password prompt, the
-# audit events), a command session and a wrong code.  Needs root;
-# skipped otherwise.
+# audit events), a wrong code, and a command session with the recorder
+# as login shell and as ForceCommand.  Needs root; skipped otherwise.
 #
 # Environment (set by `make check`): TESTS_SRCDIR, TESTS_BUILDDIR.
 
@@ -72,9 +72,13 @@ user_add bgs-a "$P/bin/breakglass-rec" -m
 UA=$REPLY
 user_add bgs-b "$P/bin/breakglass-rec" -m
 UB=$REPLY
+# The other supported set-up: bash, the recorder as ForceCommand.
+user_add bgs-c /bin/bash -m
+UC=$REPLY
 user_enroll "$CTL" "$CONF" "$UA" && SECRET_A=$REPLY &&
 	user_enroll "$CTL" "$CONF" "$UB" && SECRET_B=$REPLY &&
-	[ -n "$SECRET_A" ] && [ -n "$SECRET_B" ] ||
+	user_enroll "$CTL" "$CONF" "$UC" && SECRET_C=$REPLY &&
+	[ -n "$SECRET_A" ] && [ -n "$SECRET_B" ] && [ -n "$SECRET_C" ] ||
 	hard_error "enroll: $(cat "$S"/enroll-*.err)"
 
 # ---- the sshd ---------------------------------------------------------------
@@ -105,11 +109,13 @@ KbdInteractiveAuthentication yes
 PasswordAuthentication no
 PubkeyAuthentication no
 AuthenticationMethods keyboard-interactive
-AllowUsers $UA $UB
+AllowUsers $UA $UB $UC
 PermitRootLogin no
 PrintMotd no
 PrintLastLog no
 MaxStartups 10
+Match User $UC
+	ForceCommand $P/bin/breakglass-rec
 EOF2
 [ -d /run/sshd ] || install -d -m 755 /run/sshd || hard_error "cannot make /run/sshd"
 
@@ -240,22 +246,29 @@ has "$S/wrong.audit" '"event":"auth","result":"failure","reason":"bad_code"' "\"
 [ ! -s "$S/wrong.spool" ] || why="$why a spool folder was made;"
 pass_unless wrong-code-refused "$why" "$S/wrong.out" "$S/wrong.audit" "$S/wrong.spool"
 
-# ---- a command session -------------------------------------------------------
+# ---- command sessions ------------------------------------------------------
 
-login command command "$UB" "$SECRET_B" BGT_OUT="$S/command.data"
-why=
-[ "$RC" = 0 ] || why=" ssh exit status $RC;"
-grep -q -x hi "$S/command.data" || why="$why no line hi;"
-grep -q "^uid=$(id -u "$UB")(" "$S/command.data" || why="$why no id of $UB;"
-pass_unless command-login "$why" "$S/command.out" "$S/command.data" "$S/sshd.log"
-session command
-prefix_cat command "$SID" --json
-CMD='[{"source":"-c","text":"echo hi; id","length":11,"truncated":false}]'
-why=
-grep -q -F -e "\"type\":\"meta\",\"meta\":{\"command\":$CMD}" "$S/command.cat" ||
-	why=" no meta event with the command;"
-grep -q -F -e ",\"command\":$CMD," "$SPOOL/$SID/manifest.json" ||
-	why="$why the manifest has no command;"
-pass_unless command-recorded "$why" "$S/command.cat" "$SPOOL/$SID/manifest.json"
+# command_case NAME USER SECRET SOURCE: ssh USER@HOST 'echo hi; id' runs, and
+# the command is in the transcript's meta event and the manifest, taken
+# from SOURCE (-c or SSH_ORIGINAL_COMMAND).
+command_case() {
+	login "$1" command "$2" "$3" BGT_OUT="$S/$1.data"
+	why=
+	[ "$RC" = 0 ] || why=" ssh exit status $RC;"
+	grep -q -x hi "$S/$1.data" || why="$why no line hi;"
+	grep -q "^uid=$(id -u "$2")(" "$S/$1.data" || why="$why no id of $2;"
+	pass_unless "$1-login" "$why" "$S/$1.out" "$S/$1.data" "$S/sshd.log"
+	session "$1"
+	prefix_cat "$1" "$SID" --json
+	cmd="[{\"source\":\"$4\",\"text\":\"echo hi; id\",\"length\":11,\"truncated\":false}]"
+	why=
+	grep -q -F -e "\"type\":\"meta\",\"meta\":{\"command\":$cmd}" "$S/$1.cat" ||
+		why=" no meta event with the command;"
+	grep -q -F -e ",\"command\":$cmd," "$SPOOL/$SID/manifest.json" ||
+		why="$why the manifest has no command;"
+	pass_unless "$1-recorded" "$why" "$S/$1.cat" "$SPOOL/$SID/manifest.json"
+}
+command_case command "$UB" "$SECRET_B" -c
+command_case forcecommand "$UC" "$SECRET_C" SSH_ORIGINAL_COMMAND
 
 finish
