@@ -197,22 +197,9 @@ RUN=$P/run/breakglass
 ETC=$P/etc/breakglass
 REC=$P/bin/breakglass-rec
 REPLAY=$P/bin/breakglass-replay
-install -d -m 755 "$P/bin" "$ETC" "$ETC/auditors" "$P/var/spool" "$P/var/log" &&
-	install -m 755 "$B/ctl/breakglassctl" "$B/replay/breakglass-replay" "$P/bin/" &&
-	install -o breakglass -g breakglass -m 6711 "$B/recorder/breakglass-rec" "$P/bin/" &&
-	install -d -o breakglass -g breakglass -m 700 "$SPOOL" &&
-	install -d -o root -g breakglass -m 750 "$RUN" &&
-	install -d -o "$USR" -g "$USR" -m 700 "$S/log" || die "install failed"
 # The recorder's settings are the defaults: what a package would run.
-printf '{"paths": {"users_dir": "%s/users", "state_dir": "%s/var/lib",
-  "run_dir": "%s", "spool_dir": "%s", "audit_log": "%s/var/log/audit.jsonl",
-  "host_key": "%s/host.key", "auditor_keys": ["%s/auditors/a1.pub"]}}\n' \
-	"$ETC" "$P" "$RUN" "$SPOOL" "$P" "$ETC" "$ETC" > "$ETC/breakglass.json"
-"$P/bin/breakglassctl" keygen auditor -o "$S/a1" > "$S/keygen.out" 2>&1 &&
-	install -m 644 "$S/a1.pub" "$ETC/auditors/a1.pub" &&
-	"$P/bin/breakglassctl" keygen host >> "$S/keygen.out" 2>&1 &&
-	"$P/bin/breakglassctl" check-config > "$S/check.out" 2>&1 ||
-	die "keys or configuration: $(cat "$S/keygen.out" "$S/check.out")"
+prefix_install "$B" "$P" "$S" || die "$REPLY"
+install -d -o "$USR" -g "$USR" -m 700 "$S/log" || die "install failed"
 
 # One grant a round, as the PAM module writes it (FORMAT.md section 3).
 uid=$(id -u "$USR")

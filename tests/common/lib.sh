@@ -8,6 +8,9 @@
 #                      nothing below a folder others control)
 #   pass NAME          count a passed check
 #   fail NAME DETAIL   count a failed check and show why
+#   pass_unless NAME WHY FILE...
+#                      pass NAME if WHY is empty, else fail it with WHY
+#                      and the first lines of each FILE
 #   subst S A B        REPLY = S with every A replaced by B
 #   re_quote S         REPLY = S quoted for grep -E
 #   show N FILE        the first N lines of FILE, indented, unprintables as ?
@@ -78,6 +81,22 @@ fail() {
 	if [ -n "${2-}" ]; then
 		printf '%s\n' "$2" | sed 's/^/    /'
 	fi
+}
+
+pass_unless() {
+	_name=$1 _why=$2
+	shift 2
+	if [ -z "$_why" ]; then
+		pass "$_name"
+		return
+	fi
+	_detail="problem:$_why"
+	for _f in "$@"; do
+		_detail="$_detail
+  $(basename "$_f"):
+$(show 12 "$_f")"
+	done
+	fail "$_name" "$_detail"
 }
 
 finish() {

@@ -1,11 +1,29 @@
 # The programs built again with a scratch prefix compiled in (the
 # recorder takes its configuration path from the build, never from the
-# user), for tests/root/rec_root.sh and bench/rec.sh; sourced.
+# user), for tests/root/rec_root.sh, tests/root/sshd_root.sh and
+# bench/rec.sh; sourced.
 #
 #   prefix_build SRCDIR CONFIG_STATUS BUILDDIR PREFIX TARGET...
 #       configure BUILDDIR from SRCDIR with CONFIG_STATUS's options and
 #       PREFIX (its etc, var and run below it), then make the TARGETs.
 #       Returns 1 with REPLY saying why.
+#   prefix_install BUILDDIR PREFIX SCRATCH
+#       install the programs as a package does (breakglass-rec setuid and
+#       setgid to the breakglass account, from account.sh), the spool and
+#       run folders, an auditor key pair SCRATCH/a1.key and .pub, a host
+#       key and the configuration (prefix_config PREFIX "").  Returns 1
+#       with REPLY saying why.
+#   prefix_config PREFIX RECORDER [MORE]
+#       write PREFIX/etc/breakglass/breakglass.json: the paths below
+#       PREFIX (the spool $SPOOL_DIR if set), the members RECORDER of
+#       "recorder" and MORE at the top level (JSON text, each without
+#       its leading comma).
+#   prefix_verdict NAME SESSION WANT
+#       pass NAME-verify when breakglass-replay verify of SESSION (in the
+#       spool below $P, read with $S/a1.key) exits WANT, else fail it
+#   prefix_cat NAME SESSION [OPTION]
+#       breakglass-replay cat [OPTION] of that SESSION into $S/NAME.cat,
+#       its errors into $S/NAME.cat.err
 #
 # A source tree configured in place cannot configure a second build
 # ("source directory already configured"): its files are then copied
@@ -33,4 +51,48 @@ prefix_build() {
 	# shellcheck disable=SC2086
 	make -C "$pb_build" -j2 $pb_targets > "$pb_build/make.log" 2>&1 ||
 		{ REPLY="build failed: $(tail -n 15 "$pb_build/make.log")"; return 1; }
+}
+
+prefix_config() {
+	pc_etc=$1/etc/breakglass
+	printf '{"paths": {"users_dir": "%s/users", "state_dir": "%s/var/lib",
+  "run_dir": "%s/run/breakglass", "spool_dir": "%s", "audit_log": "%s/var/log/audit.jsonl",
+  "host_key": "%s/host.key", "auditor_keys": ["%s/auditors/a1.pub"]},
+ "recorder": {%s}%s}\n' "$pc_etc" "$1" "$1" "${SPOOL_DIR:-$1/var/spool/breakglass}" "$1" \
+		"$pc_etc" "$pc_etc" "$2" "${3:+, $3}" > "$pc_etc/breakglass.json"
+}
+
+prefix_install() {
+	pi_b=$1 pi_p=$2 pi_s=$3
+	pi_etc=$pi_p/etc/breakglass
+	{ install -d -m 755 "$pi_p/bin" "$pi_etc" "$pi_etc/auditors" "$pi_p/var/spool" \
+		"$pi_p/var/log" &&
+		install -m 755 "$pi_b/ctl/breakglassctl" "$pi_b/replay/breakglass-replay" "$pi_p/bin/" &&
+		install -o breakglass -g breakglass -m 6711 "$pi_b/recorder/breakglass-rec" "$pi_p/bin/" &&
+		install -d -o breakglass -g breakglass -m 700 "$pi_p/var/spool/breakglass" &&
+		install -d -o root -g breakglass -m 750 "$pi_p/run/breakglass"; } ||
+		{ REPLY="cannot install into $pi_p"; return 1; }
+	prefix_config "$pi_p" ""
+	"$pi_p/bin/breakglassctl" keygen auditor -o "$pi_s/a1" > "$pi_s/keygen.out" 2>&1 &&
+		install -m 644 "$pi_s/a1.pub" "$pi_etc/auditors/a1.pub" &&
+		"$pi_p/bin/breakglassctl" keygen host >> "$pi_s/keygen.out" 2>&1 &&
+		"$pi_p/bin/breakglassctl" check-config > "$pi_s/check.out" 2>&1 ||
+		{ REPLY="keys or configuration: $(cat "$pi_s/keygen.out" "$pi_s/check.out")"; return 1; }
+}
+
+prefix_verdict() {
+	"$P/bin/breakglass-replay" verify -k "$S/a1.key" --host-pub "$P/etc/breakglass/host.key.pub" \
+		"$P/var/spool/breakglass/$2" > "$S/$1.verify" 2>&1
+	pv_rc=$?
+	if [ "$pv_rc" = "$3" ]; then
+		pass "$1-verify"
+	else
+		fail "$1-verify" "exit $pv_rc, wanted $3: $(cat "$S/$1.verify")"
+	fi
+}
+
+prefix_cat() {
+	# shellcheck disable=SC2086 # OPTION is one word or none
+	"$P/bin/breakglass-replay" cat -k "$S/a1.key" --host-pub "$P/etc/breakglass/host.key.pub" \
+		$3 "$P/var/spool/breakglass/$2" > "$S/$1.cat" 2> "$S/$1.cat.err"
 }

@@ -11,6 +11,7 @@ LC_ALL=C
 export LC_ALL
 . "$TESTS_SRCDIR/common/lib.sh"
 . "$TESTS_SRCDIR/common/account.sh"
+. "$TESTS_SRCDIR/common/users.sh"
 
 need_root
 [ -x "${BREAKGLASSCTL-}" ] || hard_error "no program at BREAKGLASSCTL=${BREAKGLASSCTL-}"
@@ -28,12 +29,8 @@ done
 umask 077
 SERVICE=bgtest-$$
 PAMFILE=/etc/pam.d/$SERVICE
-CREATED_USERS=
 cleanup() {
-	for u in $CREATED_USERS; do
-		userdel "$u" > /dev/null 2>&1 ||
-			printf '%s: cannot remove test user %s\n' "$TEST_NAME" "$u" >&2
-	done
+	users_remove
 	rm -f -- "$PAMFILE"
 	account_release
 	scratch_cleanup
@@ -72,16 +69,9 @@ chmod 600 "$CONF"
 	hard_error "the test configuration is refused:
 $(show 10 "$S/check.out")"
 
-# A fresh user name of at most 32 characters, made by useradd.
-add_user() {
-	REPLY=$(printf 'bgt-%s-%s' "$1" "$$" | cut -c 1-32)
-	useradd -M -s /usr/sbin/nologin "$REPLY" > "$S/useradd.err" 2>&1 ||
-		hard_error "useradd $REPLY failed: $(cat "$S/useradd.err")"
-	CREATED_USERS="$CREATED_USERS $REPLY"
-}
-add_user alice
+user_add bgt-alice /usr/sbin/nologin -M
 ALICE=$REPLY
-add_user bob
+user_add bgt-bob /usr/sbin/nologin -M
 BOB=$REPLY
 
 printf 'auth required %s config=%s\naccount required %s config=%s\nsession required %s config=%s\n' \
@@ -112,23 +102,6 @@ pam_login() {
 		expect -f "$TESTS_SRCDIR/root/pam_root.exp" > "$S/$name.out" 2>&1 < /dev/null
 	RC=$?
 	tail -n "+$((mark + 1))" "$AUDIT" > "$S/$name.audit"
-}
-
-# check NAME WHY-IF-FAILED FILE...: pass NAME, or fail showing the files.
-check() {
-	name=$1 why=$2
-	shift 2
-	if [ -z "$why" ]; then
-		pass "$name"
-		return
-	fi
-	detail="problem:$why"
-	for f in "$@"; do
-		detail="$detail
-  $(basename "$f"):
-$(show 12 "$f")"
-	done
-	fail "$name" "$detail"
 }
 
 # has FILE STRING: does FILE hold STRING (fixed text)?
@@ -163,10 +136,8 @@ is_hex32() {
 # enroll USER: REPLY = the base32 secret of the printed otpauth:// URI.
 enroll() {
 	why=
-	"$BREAKGLASSCTL" -c "$CONF" enroll "$1" > "$S/enroll-$1.out" 2> "$S/enroll-$1.err" ||
-		why="$why exit status $?;"
-	uri=$(grep '^otpauth://totp/' "$S/enroll-$1.out" | head -n 1)
-	REPLY=$(printf '%s\n' "$uri" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
+	user_enroll "$BREAKGLASSCTL" "$CONF" "$1" || why="$why exit status $?;"
+	uri=$URI
 	[ -n "$uri" ] || why="$why no otpauth://totp/ line;"
 	for want in "issuer=" "secret=" "algorithm=SHA1" "digits=6" "period=30"; do
 		case $uri in
@@ -179,7 +150,7 @@ enroll() {
 	*) why="$why the account does not name $1;" ;;
 	esac
 	[ "${#REPLY}" -ge 16 ] || why="$why no base32 secret;"
-	check "enroll-$1" "$why" "$S/enroll-$1.out" "$S/enroll-$1.err"
+	pass_unless "enroll-$1" "$why" "$S/enroll-$1.out" "$S/enroll-$1.err"
 }
 
 enroll "$ALICE"
@@ -198,7 +169,7 @@ case $code in
 esac
 
 mode=$(stat -c '%a %U' "$USERS_DIR/$ALICE.json" 2>&1)
-check enrollment-is-root-only \
+pass_unless enrollment-is-root-only \
 	"$([ "$mode" = "600 root" ] || echo " $USERS_DIR/$ALICE.json: $mode, not 600 root")"
 
 # ---- a whole login: authenticate, account, session open and close ----------
@@ -211,7 +182,7 @@ has "$S/full.out" "pamtester: account management done." || why="$why no account 
 has "$S/full.out" "pamtester: successfully opened a session" || why="$why no session opened;"
 has "$S/full.out" "session has successfully been closed" || why="$why session not closed;"
 has "$S/full.out" "This session is recorded." || why="$why no banner;"
-check login-with-current-code "$why" "$S/full.out"
+pass_unless login-with-current-code "$why" "$S/full.out"
 
 why=
 count "$S/full.audit" '"event":"auth"'
@@ -226,7 +197,7 @@ count "$S/full.audit" '"event":"session_open","result":"success"' '"expires":"'
 [ "$REPLY" -eq 1 ] || why="$why session_open without expires;"
 count "$S/full.audit" '"event":"session_close","result":"success"' "\"session\":\"$SID\""
 [ "$REPLY" -eq 1 ] || why="$why no session_close for session $SID;"
-check audit-of-the-login "$why" "$S/full.audit"
+pass_unless audit-of-the-login "$why" "$S/full.audit"
 
 # Containment (required by default): the session had its cgroup, which
 # the close removed.
@@ -236,7 +207,7 @@ if [ -n "$CGM" ] && [ -w "$CGM/cgroup.procs" ]; then
 	count "$S/full.audit" '"event":"session_open","result":"success"' '"containment":"cgroup"'
 	[ "$REPLY" -eq 1 ] || why="$why session_open does not say containment cgroup;"
 	[ ! -e "$CGM/breakglass/$SID" ] || why="$why $CGM/breakglass/$SID left behind;"
-	check session-contained-then-cgroup-removed "$why" "$S/full.audit"
+	pass_unless session-contained-then-cgroup-removed "$why" "$S/full.audit"
 else
 	printf 'SKIP: containment (no writable cgroup2 mount)\n'
 fi
@@ -244,7 +215,7 @@ fi
 left=
 # The auth/ directory of remembered logins stays, empty: the token is spent.
 [ ! -d "$RUN_DIR" ] || left=$(find "$RUN_DIR" -mindepth 1 ! -path "$RUN_DIR/auth" 2>&1)
-check close-removes-the-grant "$([ -z "$left" ] || echo " left in $RUN_DIR: $left")"
+pass_unless close-removes-the-grant "$([ -z "$left" ] || echo " left in $RUN_DIR: $left")"
 
 # The code just accepted, sent again: refused, whatever step it is now.
 pam_login replay replay "$ALICE" "$SECRET_A" authenticate
@@ -254,7 +225,7 @@ why=
 count "$S/replay.audit" '"event":"auth","result":"failure","reason":"code_reused"' \
 	"\"user\":\"$ALICE\""
 [ "$REPLY" -eq 1 ] || why="$why no auth failure with reason code_reused;"
-check used-code-refused "$why" "$S/replay.out" "$S/replay.audit"
+pass_unless used-code-refused "$why" "$S/replay.out" "$S/replay.audit"
 
 # ---- a session left open: the grant ----------------------------------------
 
@@ -264,7 +235,7 @@ pam_login open next "$ALICE" "$SECRET_A" authenticate open_session
 why=
 [ "$RC" -eq 0 ] || why="$why pamtester exit status $RC;"
 has "$S/open.out" "pamtester: successfully opened a session" || why="$why no session opened;"
-check login-with-next-step-code "$why" "$S/open.out" "$S/open.audit"
+pass_unless login-with-next-step-code "$why" "$S/open.out" "$S/open.audit"
 
 session_of "$S/open.audit" session_open
 SID2=$REPLY
@@ -298,7 +269,7 @@ else
 	has "$GRANT" "\"user\":\"$ALICE\"" || why="$why no user member;"
 	has "$GRANT" "\"ticket\":\"$TICKET\"" || why="$why no ticket member;"
 fi
-check grant-of-an-open-session "$why" "$GRANT" "$S/run.list"
+pass_unless grant-of-an-open-session "$why" "$GRANT" "$S/run.list"
 # pamtester ended without closing that session: its (empty) cgroup stays.
 CG2=$(awk '/ - cgroup2 / { print $5; exit }' /proc/self/mountinfo)/breakglass/$SID2
 [ -z "$SID2" ] || [ ! -d "$CG2" ] || rmdir "$CG2/user" "$CG2/rec" "$CG2"
@@ -312,7 +283,7 @@ why=
 has "$S/wrong.out" "Verification failed." || why="$why no error message;"
 count "$S/wrong.audit" '"event":"auth","result":"failure","reason":"bad_code"' "\"user\":\"$BOB\""
 [ "$REPLY" -eq 1 ] || why="$why no auth failure with reason bad_code;"
-check wrong-code-refused "$why" "$S/wrong.out" "$S/wrong.audit"
+pass_unless wrong-code-refused "$why" "$S/wrong.out" "$S/wrong.audit"
 
 # The administrator: breakglassctl runs with the kernel's login uid set to
 # ACTOR's, as after "ssh ACTOR@bastion" and sudo, when this kernel lets root
@@ -345,11 +316,11 @@ ctl() {
 	count "$S/$1.audit" "\"event\":\"$2\",\"result\":\"success\"" "\"user\":\"$3\"" \
 		"$ACTOR_WANT"
 	[ "$REPLY" -eq 1 ] || why="$why no $2 audit event naming the actor ($ACTOR_WANT);"
-	check "$1" "$why" "$S/$1.out" "$S/$1.audit"
+	pass_unless "$1" "$why" "$S/$1.out" "$S/$1.audit"
 }
 ctl unlock unlock "$BOB" "^Unlocked $BOB\\.\$"
 ctl unenroll unenroll "$BOB" "^Unenrolled $BOB\\.\$"
-check unenroll-removes-the-record \
+pass_unless unenroll-removes-the-record \
 	"$([ ! -e "$USERS_DIR/$BOB.json" ] || echo " $USERS_DIR/$BOB.json is still there")"
 
 pam_login unenrolled now "$BOB" "$SECRET_B" authenticate
@@ -359,7 +330,7 @@ why=
 count "$S/unenrolled.audit" '"event":"auth","result":"failure","reason":"not_enrolled"' \
 	"\"user\":\"$BOB\""
 [ "$REPLY" -eq 1 ] || why="$why no auth failure with reason not_enrolled;"
-check unenrolled-user-refused "$why" "$S/unenrolled.out" "$S/unenrolled.audit"
+pass_unless unenrolled-user-refused "$why" "$S/unenrolled.out" "$S/unenrolled.audit"
 
 # ---- the log as a whole -----------------------------------------------------
 
@@ -368,7 +339,7 @@ rc=$?
 why=
 [ "$rc" -eq 0 ] || why="$why exit status $rc;"
 has "$S/verify.out" "hash chain intact" || why="$why no verdict;"
-check audit-verify "$why" "$S/verify.out"
+pass_unless audit-verify "$why" "$S/verify.out"
 
 # No secret and no code sent may be in the log (hashes left out: hex).
 sed 's/,"prev":"[0-9a-f]*","hash":"[0-9a-f]*"}$//' "$AUDIT" > "$S/audit.text"
@@ -377,6 +348,6 @@ for s in "$SECRET_A" "$SECRET_B" $(sort -u "$S/codes"); do
 	! has "$S/audit.text" "$s" || why="$why $s is in the audit log;"
 done
 [ -s "$S/codes" ] || why="$why no code was sent;"
-check no-secret-or-code-in-audit "$why"
+pass_unless no-secret-or-code-in-audit "$why"
 
 finish

@@ -13,6 +13,7 @@ export LC_ALL
 . "$TESTS_SRCDIR/common/lib.sh"
 . "$TESTS_SRCDIR/common/account.sh"
 . "$TESTS_SRCDIR/common/prefix.sh"
+. "$TESTS_SRCDIR/common/users.sh"
 
 need_root
 for tool in expect useradd userdel setpriv prlimit sha256sum timeout make; do
@@ -23,14 +24,11 @@ STATUS=$TESTS_BUILDDIR/../config.status
 [ -x "$STATUS" ] || hard_error "no config.status beside $TESTS_BUILDDIR"
 
 umask 022
-CREATED_USERS=
 CREATED_ACCOUNT=
 MOUNTED=
 cleanup() {
 	[ -z "$MOUNTED" ] || umount "$MOUNTED" 2> /dev/null
-	for u in $CREATED_USERS; do
-		user_remove "$u"
-	done
+	users_remove
 	account_release
 	scratch_cleanup
 }
@@ -45,15 +43,9 @@ prefix_build "$TESTS_SRCDIR/.." "$STATUS" "$S/build" "$P" recorder/breakglass-re
 	hard_error "$REPLY"
 
 account_take || hard_error "$REPLY"
-add_user() {
-	REPLY=$(printf 'bgr-%s-%s' "$1" "$$" | cut -c 1-32)
-	useradd -m -s /bin/bash "$REPLY" > "$S/useradd.err" 2>&1 ||
-		hard_error "useradd $REPLY failed: $(cat "$S/useradd.err")"
-	CREATED_USERS="$CREATED_USERS $REPLY"
-}
-add_user a
+user_add bgr-a /bin/bash -m
 UA=$REPLY
-add_user b
+user_add bgr-b /bin/bash -m
 UB=$REPLY
 
 B=$S/build
@@ -62,30 +54,15 @@ RUN=$P/run/breakglass
 ETC=$P/etc/breakglass
 REC=$P/bin/breakglass-rec
 REPLAY=$P/bin/breakglass-replay
-install -d -m 755 "$P/bin" "$ETC" "$ETC/auditors" "$P/var/spool" "$P/var/log" ||
-	hard_error "install -d"
-install -m 755 "$B/ctl/breakglassctl" "$B/replay/breakglass-replay" "$P/bin/" &&
-	install -o breakglass -g breakglass -m 6711 "$B/recorder/breakglass-rec" "$P/bin/" &&
-	install -d -o breakglass -g breakglass -m 700 "$SPOOL" &&
-	install -d -o root -g breakglass -m 750 "$RUN" || hard_error "install"
+prefix_install "$B" "$P" "$S" || hard_error "$REPLY"
 
 # config EXTRA: the compiled-in configuration, with recorder members EXTRA;
 # containment best-effort (these sessions have no PAM module to make their
 # cgroup) unless CONTAINMENT says otherwise.
 config() {
-	printf '{"paths": {"users_dir": "%s/users", "state_dir": "%s/var/lib",
-  "run_dir": "%s", "spool_dir": "%s", "audit_log": "%s/var/log/audit.jsonl",
-  "host_key": "%s/host.key", "auditor_keys": ["%s/auditors/a1.pub"]},
- "recorder": {"flush_ms": 100, "segment_seconds": 2, "containment": "%s"%s}}\n' \
-		"$ETC" "$P" "$RUN" "${SPOOL_DIR:-$SPOOL}" "$P" "$ETC" "$ETC" "${CONTAINMENT:-best-effort}" \
-		"$1" > "$ETC/breakglass.json"
+	prefix_config "$P" "\"flush_ms\": 100, \"segment_seconds\": 2, \"containment\": \"${CONTAINMENT:-best-effort}\"$1"
 }
 config ""
-"$P/bin/breakglassctl" keygen auditor -o "$S/a1" > "$S/keygen.out" 2>&1 &&
-	install -m 644 "$S/a1.pub" "$ETC/auditors/a1.pub" &&
-	"$P/bin/breakglassctl" keygen host >> "$S/keygen.out" 2>&1 &&
-	"$P/bin/breakglassctl" check-config > "$S/check.out" 2>&1 ||
-	hard_error "keys or configuration: $(cat "$S/keygen.out" "$S/check.out")"
 # A new host key is an administrative change: audited with who made it
 # (the login uid, else the uid this test runs as).
 uid=$(cat /proc/self/loginuid 2> /dev/null || echo 4294967295)
@@ -135,22 +112,6 @@ as_bg() {
 	shift 2
 	(exec setpriv --reuid="$_u" --regid="$_u" --init-groups env -i PATH=/usr/bin:/bin \
 		TERM=xterm BREAKGLASS_SESSION="$_id" ASAN_OPTIONS=detect_leaks=0 "$@") &
-}
-
-# verdict NAME SESSION WANT: breakglass-replay verify exits WANT.
-verdict() {
-	"$REPLAY" verify -k "$S/a1.key" --host-pub "$ETC/host.key.pub" "$SPOOL/$2" > "$S/$1.verify" 2>&1
-	_rc=$?
-	if [ "$_rc" = "$3" ]; then
-		pass "$1-verify"
-	else
-		fail "$1-verify" "exit $_rc, wanted $3: $(cat "$S/$1.verify")"
-	fi
-}
-
-# replay_cat NAME SESSION [OPTION]: the decrypted stream into $S/NAME.cat.
-replay_cat() {
-	"$REPLAY" cat -k "$S/a1.key" --host-pub "$ETC/host.key.pub" $3 "$SPOOL/$2" > "$S/$1.cat" 2> "$S/$1.cat.err"
 }
 
 expect_rc() {

@@ -8,12 +8,12 @@ ID=$REPLY
 as "$UA" "$ID" "$REC" -c 'cat' < "$S/in.bin" > "$S/pipe.out" 2> "$S/pipe.err"
 expect_rc pipe-exit $? 0
 same_sha pipe-output-delivered "$S/in.bin" "$S/pipe.out"
-verdict pipe "$ID" 0
-replay_cat pipe "$ID"
+prefix_verdict pipe "$ID" 0
+prefix_cat pipe "$ID"
 # The banner (on stderr) is recorded first, then what the command printed.
 tail -n +2 "$S/pipe.cat" > "$S/pipe.data"
 same_sha pipe-output-recorded "$S/in.bin" "$S/pipe.data"
-replay_cat pipe-in "$ID" --input
+prefix_cat pipe-in "$ID" --input
 same_sha pipe-input-recorded "$S/in.bin" "$S/pipe-in.cat"
 grep -q "recorded for ticket INC-77" "$S/pipe.err" && pass pipe-banner-on-stderr ||
 	fail pipe-banner-on-stderr "$(show 3 "$S/pipe.err")"
@@ -39,8 +39,8 @@ rc=$?
 # cmd_recorded NAME SESSION WANT: the transcript (second event) and the
 # signed manifest (last member) hold the command objects WANT.
 cmd_recorded() {
-	verdict "$1" "$2" 0
-	replay_cat "$1" "$2" --json
+	prefix_verdict "$1" "$2" 0
+	prefix_cat "$1" "$2" --json
 	[ "$(sed -n 2p "$S/$1.cat")" = "{\"t\":0,\"segment\":0,\"type\":\"meta\",\"meta\":{\"command\":$3}}" ] &&
 		pass "$1-in-transcript" || fail "$1-in-transcript" "$(show 3 "$S/$1.cat")"
 	grep -q -F ",\"command\":$3,\"signature\":\"" "$SPOOL/$2/manifest.json" &&
@@ -163,7 +163,7 @@ sleep 1
 refused claimed-twice "$ID" "already claimed by another recorder"
 wait "$RECPID"
 expect_rc first-claim-records $? 0
-verdict first-claim "$ID" 0
+prefix_verdict first-claim "$ID" 0
 refused claimed-after-the-end "$ID" "already claimed by another recorder"
 # Another process (not an ancestor), this shell with another start time
 # (its pid reused), and an older grant without a login process.
@@ -197,10 +197,10 @@ for lim in "f:--fsize=1:" "n:--nofile=4:"; do
 	name=soft-${lim%%:*}-raised
 	rm -f "$MARKER"
 	limited "$name" "${lim#*:}"
-	replay_cat "$name" "$ID"
+	prefix_cat "$name" "$ID"
 	n=$(tail -n +2 "$S/$name.cat" | tr -d -c x | wc -c)
 	if [ "$RC" = 0 ] && [ "$n" = 3000000 ] && [ -e "$MARKER" ]; then
-		verdict "$name" "$ID" 0
+		prefix_verdict "$name" "$ID" 0
 		pass "$name"
 	else
 		fail "$name" "exit $RC, $n bytes recorded: $(show 3 "$S/$name.err")"
@@ -232,8 +232,8 @@ sleep 3
 kill -KILL "$RECPID"
 wait "$RECPID" 2> /dev/null
 sleep 1
-verdict killed "$ID" 3
-replay_cat killed "$ID"
+prefix_verdict killed "$ID" 3
+prefix_cat killed "$ID"
 tail -n +2 "$S/killed.cat" > "$S/killed.data"
 n=$(wc -c < "$S/killed.data")
 if [ "$n" -gt 0 ] && cmp -s -n "$n" "$S/killed.data" "$S/kill.out"; then
@@ -288,10 +288,10 @@ grant "$UA" 600
 ID=$REPLY
 run_exp "$UA" "$ID" typed
 expect_rc pty-exit-status "$RC" 5
-verdict pty "$ID" 0
-replay_cat pty "$ID"
-replay_cat pty-in "$ID" --input
-replay_cat pty-json "$ID" --json
+prefix_verdict pty "$ID" 0
+prefix_cat pty "$ID"
+prefix_cat pty-in "$ID" --input
+prefix_cat pty-json "$ID" --json
 why=
 grep -q typed-marker-42 "$S/pty.cat" || why="$why no typed text in the output;"
 grep -q -F 'echo typed-marker-$((40 + 2))' "$S/pty-in.cat" || why="$why no typed text in the input;"
@@ -314,10 +314,10 @@ grant "$UA" 600
 ID=$REPLY
 run_exp "$UA" "$ID" nested
 expect_rc nested-exit-status "$RC" 0
-verdict nested "$ID" 0
-replay_cat nested "$ID"
-replay_cat nested-in "$ID" --input
-replay_cat nested-json "$ID" --json
+prefix_verdict nested "$ID" 0
+prefix_cat nested "$ID"
+prefix_cat nested-in "$ID" --input
+prefix_cat nested-json "$ID" --json
 why=
 grep -q -e 'n3sted' -e 'tmux-secret' "$S/nested-in.cat" "$S/nested.cat" "$S/nested-json.cat" &&
 	why="$why a secret was recorded;"
@@ -339,9 +339,9 @@ grant "$UA" 600
 ID=$REPLY
 run_exp "$UA" "$ID" blind
 expect_rc blind-exit-status "$RC" 0
-verdict blind "$ID" 0
-replay_cat blind "$ID" --input
-replay_cat blind-json "$ID" --json
+prefix_verdict blind "$ID" 0
+prefix_cat blind "$ID" --input
+prefix_cat blind-json "$ID" --json
 why=
 grep -q 'hidden-' "$S/blind.cat" && why="$why the blind commands were recorded as input;"
 grep -q '"meta":{"redaction":{"bytes":[0-9]*,"lines":3}}' "$S/blind-json.cat" ||
@@ -357,8 +357,8 @@ grant "$UA" 3
 ID=$REPLY
 run_exp "$UA" "$ID" expire
 [ "$RC" = 0 ] && pass expiry-ends-session || fail expiry-ends-session "$(show 20 "$S/expire.exp")"
-verdict expire "$ID" 0
-replay_cat expire "$ID"
+prefix_verdict expire "$ID" 0
+prefix_cat expire "$ID"
 grep -q "has expired" "$S/expire.cat" && pass expiry-notice-recorded ||
 	fail expiry-notice-recorded "$(show 5 "$S/expire.cat")"
 
@@ -433,7 +433,7 @@ if [ -n "$CGM" ] && [ -w "$CGM/cgroup.procs" ]; then
 	[ -z "$left" ] || why="$why still running: $left;"
 	[ ! -e "$CG" ] || why="$why $CG is still there;"
 	[ -z "$why" ] && pass contained-leftovers-killed || fail contained-leftovers-killed "$why"
-	verdict contained "$ID" 0
+	prefix_verdict contained "$ID" 0
 
 	# Contained, the recorder's ids are all the account's once the shell
 	# runs: the user may not signal, stop, trace or limit it.
@@ -463,7 +463,7 @@ if [ -n "$CGM" ] && [ -w "$CGM/cgroup.procs" ]; then
 	rc=$?
 	[ "$rc" = 0 ] && grep -q survived "$S/settled.out" || why="$why exit $rc: $(show 3 "$S/settled.err");"
 	[ -z "$why" ] && pass contained-recorder-unsignalable || fail contained-recorder-unsignalable "$why"
-	verdict settled "$ID" 0
+	prefix_verdict settled "$ID" 0
 
 	# Expiry still ends a contained session, and what it left behind.
 	grant "$UA" 3
