@@ -245,11 +245,13 @@ static void close_span(struct redact *d)
 	d->span = (struct redact_span){ 0, 0 };
 }
 
-/* One more byte in the open span: CR, LF and CR LF each end a line. */
+/* One more byte in the open span: CR, LF and CR LF each end a line, and
+ * so does ^D, with which a program reading raw takes a line without an
+ * Enter (a loop of commands ended by ^D is as many lines). */
 static void count(struct redact *d, unsigned char c)
 {
 	d->span.bytes++;
-	if (c == '\r' || (c == '\n' && !d->cr)) {
+	if (c == '\r' || c == 0x04 || (c == '\n' && !d->cr)) {
 		d->span.lines++;
 		d->mid = false;
 	} else if (c != '\n') {

@@ -195,7 +195,7 @@ int cmd_cat(const struct replay_keys *k, const char *session, enum cat_mode mode
 	};
 	struct cat c = { .mode = mode };
 	enum bg_verdict v;
-	char q[1200], why[512], flag[96];
+	char q[1200], why[512], flag[192];
 	int r;
 
 	/* A closed pipe is an error to report, not a reason to die mid-line. */

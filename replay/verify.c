@@ -32,9 +32,9 @@ static int verify_one(const struct replay_keys *k, const char *session)
 		.dir = session, .host = k->pinned ? &k->host : NULL, .auditor = k->auditor,
 	};
 	const char *pin = k->pinned ? "" : "; host key not pinned";
-	struct replay_spans spans = { 0, 0, 0 };
+	struct replay_spans spans = { 0, 0, 0, 0, 0 };
 	enum bg_verdict v;
-	char q[1200], why[512], flag[96];
+	char q[1200], why[512], flag[192];
 	int r;
 
 	replay_quote(session, q, sizeof(q));

@@ -270,6 +270,11 @@ CASE(test_echo_off_spans_and_their_lines)
 	FEED(&d, "stty echo\r", true);
 	FEED(&d, "ls\r", false);
 	assert_string_equal(log, "h3h16h10[29/3]v3");
+	/* commands handed over with ^D instead of Enter are lines too */
+	log[0] = '\0';
+	FEED(&d, "id\004ls\004cat /etc/shadow\004", true);
+	FEED(&d, "ls\r", false);
+	assert_string_equal(log, "h22[22/3]v3");
 }
 
 CASE(test_finish_marks_the_open_span)
