@@ -67,6 +67,7 @@ struct rec {
 	size_t n_cmds;
 	char host_name[256];
 	char cgroup[PATH_MAX];          /* the session's, or "" uncontained */
+	bool in_rec;                    /* back in the recorder's cgroup */
 };
 
 /* Refuse the login: a line for the user, one for the log, no shell. */
@@ -166,6 +167,23 @@ static int cgroup_op(struct rec *r, enum priv_op op, const char *leaf)
 static int kill_cb(void *ctx)
 {
 	return cgroup_op(ctx, PRIV_CGROUP_KILL, BG_CONTAIN_USER) == BG_OK ? 0 : -1;
+}
+
+/* spawn_start's ready: the child exists, in the user's cgroup, and waits.
+ * Back to the recorder's own cgroup, then all ids the account's (the
+ * cgroup can end the session's processes from now on), so that nothing
+ * the session runs can signal, stop or limit the recorder, not even
+ * before its first instruction. */
+static int settle_cb(void *ctx)
+{
+	struct rec *r = ctx;
+
+	if (cgroup_op(r, PRIV_CGROUP_ENTER, BG_CONTAIN_REC) != BG_OK)
+		return -1;
+	r->in_rec = true;
+	if (r->cgroup[0] != '\0')
+		priv_settle(&r->priv);
+	return 0;
 }
 
 /* The account's files, read with its ids: the configuration, then the
@@ -303,10 +321,16 @@ static int session(struct rec *r, const char *cmd)
 		refuse(r, "cannot enter the session's cgroup: %s", bg_strerror(rc));
 	}
 	/* The child's pty starts with the user's modes; only then does the
-	 * user's side go raw, the line discipline being the child's. */
+	 * user's side go raw, the line discipline being the child's.  The
+	 * child waits in settle_cb's hands until the recorder is out of
+	 * reach of the session's signals. */
+	so.ready = settle_cb;
+	so.ready_ctx = r;
 	rc = spawn_start(&so, &c);
 	saved_errno = errno;
-	if (cgroup_op(r, PRIV_CGROUP_ENTER, BG_CONTAIN_REC) != BG_OK) {
+	/* No child made (ready never ran), or the move failed: try again,
+	 * since killing the user's cgroup must not end the recorder. */
+	if (!r->in_rec && cgroup_op(r, PRIV_CGROUP_ENTER, BG_CONTAIN_REC) != BG_OK) {
 		(void)cgroup_op(r, PRIV_CGROUP_KILL, BG_CONTAIN_USER);
 		(void)record_close(rec, W_EXITCODE(127, 0));
 		refuse(r, "cannot leave the user's cgroup");
@@ -316,10 +340,7 @@ static int session(struct rec *r, const char *cmd)
 		(void)record_close(rec, W_EXITCODE(127, 0));
 		refuse(r, "%s", why);
 	}
-	/* The cgroup can end the session's processes from now on: the user
-	 * must no longer be able to signal, stop or limit the recorder. */
 	if (r->cgroup[0] != '\0') {
-		priv_settle(&r->priv);
 		rl.kill_all = kill_cb;
 		rl.kill_ctx = r;
 	}

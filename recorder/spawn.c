@@ -38,6 +38,7 @@ struct plan {
 	char argv0[PATH_MAX + 2];
 	char slave[128];
 	int fd[4];                      /* the child's 0, 1, 2; the error pipe */
+	int go[2];                      /* ready's release: read, write end */
 	pid_t parent;                   /* the recorder */
 };
 
@@ -109,8 +110,23 @@ static void signals_default(void)
 static __attribute__((noreturn)) void child(struct plan *p)
 {
 	const struct spawn_opts *o = p->o;
+	char go;
+	ssize_t n;
 	int i, fd;
 
+	/* Nothing of the session runs before the parent says so: the end of
+	 * the pipe unwritten means it will not. */
+	if (p->go[0] >= 0) {
+		close(p->go[1]);
+		do
+			n = read(p->go[0], &go, 1);
+		while (n < 0 && errno == EINTR);
+		close(p->go[0]);
+		if (n != 1) {
+			errno = ECANCELED;
+			child_fail(p, CHILD_SETUP_FAILED, "the recorder did not let the session start");
+		}
+	}
 	signals_default();
 	if (setsid() < 0)
 		child_fail(p, CHILD_SETUP_FAILED, "cannot start a new session");
@@ -244,7 +260,7 @@ static int await_exec(pid_t pid, int rfd)
 
 int spawn_start(const struct spawn_opts *o, struct spawn_child *c)
 {
-	struct plan p = { .o = o, .fd = { -1, -1, -1, -1 } };
+	struct plan p = { .o = o, .fd = { -1, -1, -1, -1 }, .go = { -1, -1 } };
 	/* in r, w; out r, w; err r, w; error pipe r, w; slave; master */
 	int fd[10] = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 	int err, i;
@@ -273,7 +289,7 @@ int spawn_start(const struct spawn_opts *o, struct spawn_child *c)
 		p.fd[1] = fd[3];
 		p.fd[2] = fd[5];
 	}
-	if (pipe2(fd + 6, O_CLOEXEC) != 0)
+	if (pipe2(fd + 6, O_CLOEXEC) != 0 || (o->ready != NULL && pipe2(p.go, O_CLOEXEC) != 0))
 		goto fail;
 	p.fd[3] = fd[7];
 	p.parent = getpid();
@@ -281,6 +297,13 @@ int spawn_start(const struct spawn_opts *o, struct spawn_child *c)
 		goto fail;
 	if (pid == 0)
 		child(&p);
+	if (o->ready != NULL) {
+		close_fd(&p.go[0]);
+		/* Unwritten, the closed pipe ends the child unexec'd. */
+		if (o->ready(o->ready_ctx) == 0)
+			(void)!write(p.go[1], "", 1);
+		close_fd(&p.go[1]);
+	}
 	/* The parent keeps the slave open until the child has it: the
 	 * master never sees a hang-up before the shell runs. */
 	close_fd(&fd[0]);
@@ -302,6 +325,8 @@ fail:
 	err = errno;
 	for (i = 0; i < 10; i++)
 		close_fd(&fd[i]);
+	close_fd(&p.go[0]);
+	close_fd(&p.go[1]);
 	errno = err;
 	return -1;
 }

@@ -19,6 +19,12 @@ struct spawn_opts {
 	 * the id drop (priv.c).  Non-zero: the child exits 126 unexec'd. */
 	int (*drop)(void *ctx);
 	void *drop_ctx;
+	/* Called in the parent once the child exists, before it does
+	 * anything: the child waits until it returns 0 (the recorder makes
+	 * itself unsignalable first); non-zero: the child ends unexec'd and
+	 * spawn_start fails with ECANCELED.  NULL: no wait. */
+	int (*ready)(void *ctx);
+	void *ready_ctx;
 };
 
 struct spawn_child {

@@ -344,6 +344,66 @@ static void test_pipe_mode_streams_and_eof(void **state)
 	opts_free(&o);
 }
 
+/* ready: runs in the parent while the child waits; it leaves a mark the
+ * child's command looks for first thing, and counts its calls. */
+static int ready_calls;
+static const char *ready_mark;
+
+static int ready_ok(void *ctx)
+{
+	(void)ctx;
+	ready_calls++;
+	free(th_write_str(home, ready_mark, "x"));
+	return 0;
+}
+
+static int ready_no(void *ctx)
+{
+	(void)ctx;
+	ready_calls++;
+	return -1;
+}
+
+/* The child runs nothing of the session before ready has returned 0; a
+ * refusal ends it unexec'd (ECANCELED), reaped, in either mode. */
+static void test_ready_holds_the_child_until_it_returns(void **state)
+{
+	struct passwd pw;
+	struct spawn_opts o = opts(&pw, "/bin/sh", NULL,
+				   "test -e mark && echo released || echo early");
+	struct spawn_opts no = opts(&pw, "/bin/sh", NULL, "touch ran");
+	struct spawn_child c;
+	char marker[4200];
+	struct run r = { 0 };
+	int i;
+
+	(void)state;
+	ready_mark = "mark";
+	o.ready = ready_ok;
+	assert_int_equal(spawn_start(&o, &c), 0);
+	assert_int_equal(ready_calls, 1);
+	assert_int_equal(close(c.in), 0);
+	read_all(c.out, r.out, sizeof(r.out));
+	r.pid = c.pid;
+	reap(&r);
+	assert_string_equal(r.out, "released\n");
+	assert_true(close(c.out) == 0 && close(c.err) == 0);
+	assert_true(snprintf(marker, sizeof(marker), "%s/ran", home) < (int)sizeof(marker));
+	no.ready = ready_no;
+	for (i = 0; i < 2; i++) {
+		no.pty = i == 1;
+		errno = 0;
+		assert_int_equal(spawn_start(&no, &c), -1);
+		assert_int_equal(errno, ECANCELED);
+		assert_int_equal(c.pid, -1);
+		assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+		assert_int_equal(access(marker, F_OK), -1);
+	}
+	assert_int_equal(ready_calls, 3);
+	opts_free(&o);
+	opts_free(&no);
+}
+
 static void assert_exec_fails(const char *shell, bool pty, int err)
 {
 	struct passwd pw;
@@ -389,6 +449,7 @@ int main(void)
 		cmocka_unit_test(test_drop_failure_exits_126_without_exec),
 		cmocka_unit_test(test_pipe_mode_streams_and_eof),
 		cmocka_unit_test(test_exec_failure_reported_without_zombie),
+		cmocka_unit_test(test_ready_holds_the_child_until_it_returns),
 	};
 	int rc;
 
