@@ -25,6 +25,7 @@ static void usage(FILE *fp)
 		"  keygen auditor -o PREFIX      new auditor key pair: PREFIX.key, PREFIX.pub\n"
 		"  keygen host                   new host signing key: paths.host_key(.pub)\n"
 		"  audit-verify [FILE]           check the audit log's hash chain\n"
+		"  sessions                      the emergency sessions open now\n"
 		"\n"
 		"options:\n"
 		"  -c, --config FILE   configuration file (default %s)\n"
@@ -132,6 +133,16 @@ int main(int argc, char **argv)
 		return user_command(config, argc - optind, argv + optind);
 	if (strcmp(cmd, "keygen") == 0)
 		return keygen_command(config, argc - optind, argv + optind);
+	if (strcmp(cmd, "sessions") == 0 && optind + 1 == argc) {
+		struct bg_config *cfg = load_or_explain(config);
+		int r;
+
+		if (cfg == NULL)
+			return 1;
+		r = cmd_sessions(cfg);
+		bg_config_free(cfg);
+		return r;
+	}
 	if (strcmp(cmd, "audit-verify") == 0 && optind + 2 >= argc) {
 		struct bg_config *cfg = load_or_explain(config);
 		int r;

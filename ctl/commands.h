@@ -22,4 +22,8 @@ int cmd_check_config(const char *path);
  * holds, 4 at the first bad line, 1 when it cannot be read. */
 int cmd_audit_verify(const struct bg_config *cfg, const char *file);
 
+/* The emergency sessions open now (grants in paths.run_dir), with their
+ * recorder and containment: 0, or 1 when run_dir cannot be read. */
+int cmd_sessions(const struct bg_config *cfg);
+
 #endif

@@ -20,12 +20,12 @@
 #include "breakglass/evidence/grant.h"
 #include "breakglass/login/contain.h"
 
-#define TOP "breakglass"
+#define TOP BG_CONTAIN_TOP
 #define LINE_MAX_LEN 4096
 
 /* The mount point of the cgroup2 file system, from mountinfo: field 5
  * is the mount point, the file system type follows " - ". */
-static int mount_point(char *out, size_t outlen)
+int bg_contain_mount(char *out, size_t outlen)
 {
 	char line[LINE_MAX_LEN], *mnt, *sep, *end;
 	int r = BG_ENOENT;
@@ -180,7 +180,7 @@ static int create(const char *session, struct bg_contain *c)
 
 	if ((pw = getpwnam(BG_ACCOUNT)) == NULL)
 		return BG_ENOENT;
-	if ((r = mount_point(mnt, sizeof(mnt))) != BG_OK || (r = own_cgroup(origin, sizeof(origin))) != BG_OK)
+	if ((r = bg_contain_mount(mnt, sizeof(mnt))) != BG_OK || (r = own_cgroup(origin, sizeof(origin))) != BG_OK)
 		return r;
 	if (bg_snprintf(c->origin, sizeof(c->origin), "%s%s", mnt, origin) != BG_OK ||
 	    bg_snprintf(top, sizeof(top), "%s/" TOP, mnt) != BG_OK ||
@@ -249,7 +249,7 @@ int bg_contain_find(const char *session, char *dir, size_t dirlen)
 
 	if (!bg_grant_id_valid(session))
 		return BG_EINVAL;
-	if ((r = mount_point(mnt, sizeof(mnt))) != BG_OK || (r = own_cgroup(own, sizeof(own))) != BG_OK)
+	if ((r = bg_contain_mount(mnt, sizeof(mnt))) != BG_OK || (r = own_cgroup(own, sizeof(own))) != BG_OK)
 		return r;
 	if (bg_snprintf(want, sizeof(want), "/" TOP "/%s/" BG_CONTAIN_REC, session) != BG_OK)
 		return BG_EINVAL;

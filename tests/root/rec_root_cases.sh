@@ -5,6 +5,18 @@
 head -c 10485760 /dev/urandom > "$S/in.bin"
 grant "$UA" 600
 ID=$REPLY
+
+# ---- breakglassctl sessions: a granted session, no recorder yet ------------
+
+"$P/bin/breakglassctl" sessions > "$S/sessions.out" 2> "$S/sessions.err"
+rc=$?
+why=
+[ "$rc" = 0 ] || why=" exit $rc;"
+head -n 1 "$S/sessions.out" | grep -q '^SESSION  *USER  *TICKET  *START  *EXPIRES  *RECORDER  *CONTAINMENT$' ||
+	why="$why no header;"
+grep -Eq "^$ID  +$UA  +INC-77  +[0-9T:-]+Z  +[0-9T:-]+Z  +-  +none\$" "$S/sessions.out" ||
+	why="$why the session is not listed as granted, no recorder, uncontained;"
+pass_unless sessions-lists-the-grant "$why" "$S/sessions.out" "$S/sessions.err"
 as "$UA" "$ID" "$REC" -c 'cat' < "$S/in.bin" > "$S/pipe.out" 2> "$S/pipe.err"
 expect_rc pipe-exit $? 0
 same_sha pipe-output-delivered "$S/in.bin" "$S/pipe.out"
@@ -459,6 +471,11 @@ if [ -n "$CGM" ] && [ -w "$CGM/cgroup.procs" ]; then
 	as "$UA" x "$B/tests/root/ptrace_probe" "$RECPID" > /dev/null 2>&1 && why="$why ptrace attached;"
 	state=$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$RECPID/stat")
 	[ "$state" != T ] || why="$why stopped;"
+	# Root sees the session running: its recorder, in its cgroup.
+	"$P/bin/breakglassctl" sessions > "$S/sessions-live.out" 2> "$S/sessions-live.err"
+	grep -Eq "^$ID  +$UA  +INC-77  +[0-9T:-]+Z  +[0-9T:-]+Z  +$RECPID  +cgroup\$" \
+		"$S/sessions-live.out" ||
+		why="$why breakglassctl sessions: $(grep -F "$ID" "$S/sessions-live.out" || echo not listed);"
 	wait "$LOGINPID"
 	rc=$?
 	[ "$rc" = 0 ] && grep -q survived "$S/settled.out" || why="$why exit $rc: $(show 3 "$S/settled.err");"

@@ -15,6 +15,8 @@
  * two children: the recorder's (and sshd's) and the user's. */
 #define BG_CONTAIN_REC "rec"
 #define BG_CONTAIN_USER "user"
+/* Below the mount: <mount>/BG_CONTAIN_TOP/<session id>. */
+#define BG_CONTAIN_TOP "breakglass"
 
 struct bg_contain {
 	char dir[PATH_MAX];             /* the session's cgroup; "" when none */
@@ -41,6 +43,10 @@ BG_WUR int bg_contain_close(struct bg_contain *c);
  * process is in its recorder child; BG_ENOENT when it is not (no
  * containment, or not this session's). */
 BG_WUR int bg_contain_find(const char *session, char *dir, size_t dirlen);
+
+/* The cgroup2 mount point (from /proc/self/mountinfo); BG_ENOENT when
+ * there is none. */
+BG_WUR int bg_contain_mount(char *out, size_t outlen);
 
 /* Write pid (0: the calling process) to dir/leaf/cgroup.procs. */
 BG_WUR int bg_contain_enter(const char *dir, const char *leaf, pid_t pid);

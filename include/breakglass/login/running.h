@@ -1,0 +1,30 @@
+/* The emergency sessions open now, as root sees them on the bastion:
+ * their grants in paths.run_dir, their recorders and their cgroups
+ * (breakglassctl sessions). */
+#ifndef BREAKGLASS_RUNNING_H
+#define BREAKGLASS_RUNNING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "breakglass/base/error.h"
+#include "breakglass/config/conf.h"
+#include "breakglass/evidence/grant.h"
+
+struct bg_running {
+	struct bg_grant *grant;
+	long recorder;          /* the recorder's pid in the session's cgroup; -1: none */
+	bool contained;         /* the session's cgroup exists */
+};
+
+/* Every valid grant in cfg's run_dir (owned by root or trusted), oldest
+ * start first, into a malloc'ed *out of *n; a file that is not a valid
+ * grant is skipped and counted in *skipped.  cgroot: the cgroup2 mount
+ * (NULL: found in /proc/self/mountinfo; none: no session contained).
+ * A missing run_dir is no session. */
+BG_WUR int bg_running_list(const struct bg_config *cfg, uid_t trusted, const char *cgroot,
+			   struct bg_running **out, size_t *n, size_t *skipped);
+void bg_running_free(struct bg_running *v, size_t n);
+
+#endif

@@ -1,0 +1,129 @@
+/* The emergency sessions open now: grants, recorders, cgroups. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "breakglass/base/buf.h"
+#include "breakglass/login/contain.h"
+#include "breakglass/login/running.h"
+
+#define RECORDER_COMM "breakglass-rec\n"
+
+/* The pid in dir/rec/cgroup.procs whose command name is the recorder's:
+ * sshd's processes share that cgroup. */
+static long recorder_in(const char *dir)
+{
+	char path[PATH_MAX], comm[32];
+	long pid, found = -1;
+	FILE *f;
+	int fd;
+	ssize_t n;
+
+	if (bg_snprintf(path, sizeof(path), "%s/%s/cgroup.procs", dir, BG_CONTAIN_REC) != BG_OK ||
+	    (f = fopen(path, "re")) == NULL)
+		return -1;
+	while (found < 0 && fscanf(f, "%ld", &pid) == 1) {
+		if (pid <= 0 || bg_snprintf(path, sizeof(path), "/proc/%ld/comm", pid) != BG_OK ||
+		    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		n = read(fd, comm, sizeof(comm) - 1);
+		(void)close(fd);
+		if (n > 0 && (comm[n] = '\0', strcmp(comm, RECORDER_COMM) == 0))
+			found = pid;
+	}
+	(void)fclose(f);
+	return found;
+}
+
+/* What root sees of one session besides its grant. */
+static void look(const char *cgroot, struct bg_running *s)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	s->recorder = -1;
+	s->contained = false;
+	if (cgroot == NULL || bg_snprintf(dir, sizeof(dir), "%s/%s/%s", cgroot, BG_CONTAIN_TOP,
+					  s->grant->session) != BG_OK)
+		return;
+	s->contained = lstat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+	if (s->contained)
+		s->recorder = recorder_in(dir);
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct bg_running *x = a, *y = b;
+
+	if (x->grant->start != y->grant->start)
+		return x->grant->start < y->grant->start ? -1 : 1;
+	return strcmp(x->grant->session, y->grant->session);
+}
+
+int bg_running_list(const struct bg_config *cfg, uid_t trusted, const char *cgroot,
+		    struct bg_running **out, size_t *n, size_t *skipped)
+{
+	char id[BG_SESSION_ID_LEN + 1], mnt[PATH_MAX];
+	struct bg_running *v = NULL, *more;
+	size_t cap = 0, len;
+	struct dirent *e;
+	DIR *d;
+	int r = BG_OK;
+
+	*out = NULL;
+	*n = *skipped = 0;
+	if (cgroot == NULL && bg_contain_mount(mnt, sizeof(mnt)) == BG_OK)
+		cgroot = mnt;
+	if ((d = opendir(cfg->paths.run_dir)) == NULL)
+		return errno == ENOENT ? BG_OK : BG_EIO;
+	while (r == BG_OK && (e = readdir(d)) != NULL) {
+		len = strlen(e->d_name);
+		if (len != BG_SESSION_ID_LEN + 5 || strcmp(e->d_name + BG_SESSION_ID_LEN, ".json") != 0)
+			continue;
+		memcpy(id, e->d_name, BG_SESSION_ID_LEN);
+		id[BG_SESSION_ID_LEN] = '\0';
+		if (!bg_grant_id_valid(id))
+			continue;
+		if (*n == cap) {
+			cap = cap == 0 ? 8 : 2 * cap;
+			if ((more = realloc(v, cap * sizeof(*v))) == NULL) {
+				r = BG_ENOMEM;
+				break;
+			}
+			v = more;
+		}
+		if (bg_grant_read(cfg->paths.run_dir, id, trusted, &v[*n].grant) != BG_OK) {
+			(*skipped)++;
+			continue;
+		}
+		look(cgroot, &v[*n]);
+		(*n)++;
+	}
+	(void)closedir(d);
+	if (r != BG_OK) {
+		bg_running_free(v, *n);
+		*n = 0;
+		return r;
+	}
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), by_start);
+	*out = v;
+	return BG_OK;
+}
+
+void bg_running_free(struct bg_running *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		bg_grant_free(v[i].grant);
+	free(v);
+}
