@@ -10,12 +10,10 @@
 #include "commands.h"
 
 /* UTC, to the second, as the audit log writes times. */
-static void when(time_t t, char out[32])
+static void when(time_t t, char out[BG_TEXT_UTC_LEN])
 {
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		(void)!snprintf(out, 32, "-");
+	if (bg_text_utc(t, out) != BG_OK)
+		(void)!snprintf(out, BG_TEXT_UTC_LEN, "-");
 }
 
 int cmd_sessions(const struct bg_config *cfg)

@@ -18,6 +18,7 @@
 
 #include "breakglass/base/buf.h"
 #include "breakglass/base/log.h"
+#include "breakglass/base/text.h"
 #include "breakglass/evidence/escrow.h"
 #include "breakglass/evidence/manifest.h"
 #include "breakglass/evidence/recformat.h"
@@ -49,11 +50,9 @@ static time_t wall(const struct record *r)
 	return r->o.wall != NULL ? r->o.wall() : time(NULL);
 }
 
-static void rfc3339(time_t t, char out[32])
+static void rfc3339(time_t t, char out[BG_TEXT_UTC_LEN])
 {
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (bg_text_utc(t, out) != BG_OK)
 		memcpy(out, "1970-01-01T00:00:00Z", 21);
 }
 

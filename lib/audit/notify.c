@@ -17,6 +17,7 @@
 #include "breakglass/base/log.h"
 #include "breakglass/audit/notify.h"
 #include "breakglass/base/safefile.h"
+#include "breakglass/base/text.h"
 
 #define QUEUE_VERSION 1
 
@@ -42,11 +43,12 @@ static int post(const struct bg_config *cfg, const char *event, size_t len)
 
 int bg_notify_queue(const struct bg_config *cfg, const char *event, size_t len)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 64], created[32], rnd[17], *text;
+	char dir[PATH_MAX], path[PATH_MAX + 64], created[BG_TEXT_UTC_LEN], rnd[17], *text;
+	uid_t uid = (uid_t)-1;         /* -1: as made, the caller's */
+	gid_t gid = (gid_t)-1;
 	unsigned char raw[8];
 	struct passwd *pw = getpwnam(BG_SHIPPER_USER);
 	struct timeval tv;
-	struct tm tm;
 	json_error_t e;
 	json_t *ev, *item;
 	int r;
@@ -57,10 +59,9 @@ int bg_notify_queue(const struct bg_config *cfg, const char *event, size_t len)
 		return BG_EINVAL;
 	}
 	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(rnd, sizeof(rnd), raw, sizeof(raw));
-	if (strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0 ||
+	if (bg_text_utc(tv.tv_sec, created) != BG_OK ||
 	    bg_snprintf(dir, sizeof(dir), "%s/queue", cfg->paths.spool_dir) != BG_OK ||
 	    bg_snprintf(path, sizeof(path), "%s/%013lld-%s.json", dir,
 			(long long)tv.tv_sec * 1000 + tv.tv_usec / 1000, rnd) != BG_OK) {
@@ -78,15 +79,12 @@ int bg_notify_queue(const struct bg_config *cfg, const char *event, size_t len)
 	 * it; that account controls spool_dir, so root sets the owner on the
 	 * descriptors it made, never through a name. */
 	if (pw != NULL && geteuid() == 0) {
-		r = bg_safefile_mkdir_owned(dir, 0700, pw->pw_uid, pw->pw_gid);
-		if (r == BG_OK)
-			r = bg_safefile_write_owned(path, text, strlen(text), 0600, pw->pw_uid,
-						    pw->pw_gid);
-	} else {
-		r = bg_safefile_mkdir(dir, 0700, (gid_t)-1);
-		if (r == BG_OK)
-			r = bg_safefile_write_atomic(path, text, strlen(text), 0600, (gid_t)-1);
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
 	}
+	r = bg_safefile_mkdir_owned(dir, 0700, uid, gid);
+	if (r == BG_OK)
+		r = bg_safefile_write_owned(path, text, strlen(text), 0600, uid, gid);
 	free(text);
 	return r;
 }

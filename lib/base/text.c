@@ -134,3 +134,14 @@ int bg_text_redact_url(const char *url, bool drop_path, struct bg_buf *out)
 		r = bg_buf_append(out, "?REDACTED", 9);
 	return r;
 }
+
+int bg_text_utc(time_t t, char out[BG_TEXT_UTC_LEN])
+{
+	char tmp[BG_TEXT_UTC_LEN];
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return BG_EINVAL;
+	memcpy(out, tmp, sizeof(tmp));
+	return BG_OK;
+}

@@ -72,12 +72,9 @@ static int user_alloc(const char *user, struct bg_user **out)
 	return BG_OK;
 }
 
-static void format_time(time_t t, char out[32])
+static void format_time(time_t t, char out[BG_TEXT_UTC_LEN])
 {
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (bg_text_utc(t, out) != BG_OK)
 		memcpy(out, "invalid", 8);
 }
 

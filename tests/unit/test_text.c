@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "breakglass/base/text.h"
@@ -351,6 +352,31 @@ static void test_text_redact_url_table(void **state)
 	}
 }
 
+/* The one way times are written: UTC to the second, and a time that has
+ * no such form refused with out untouched. */
+static void test_text_utc_table(void **state)
+{
+	static const struct {
+		time_t t;
+		int rc;
+		const char *want;
+	} cases[] = {
+		{ 0, BG_OK, "1970-01-01T00:00:00Z" },
+		{ 1796683459, BG_OK, "2026-12-07T22:44:19Z" },
+		{ -1, BG_OK, "1969-12-31T23:59:59Z" },
+		{ (time_t)INT64_MAX, BG_EINVAL, "untouched" },
+	};
+	char out[BG_TEXT_UTC_LEN];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(out, sizeof(out), "untouched");
+		assert_int_equal(bg_text_utc(cases[i].t, out), cases[i].rc);
+		assert_string_equal(out, cases[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_text_url_problem_table),
 		cmocka_unit_test(test_text_name_problem_table),
 		cmocka_unit_test(test_text_redact_url_table),
+		cmocka_unit_test(test_text_utc_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "breakglass/base/buf.h"
 
@@ -29,5 +30,11 @@ const char *bg_text_name_problem(const char *s);
  * by REDACTED, and with drop_path its path too: printable, not secret. */
 BG_WUR int bg_text_redact_url(const char *url, bool drop_path,
 			      struct bg_buf *out);
+
+/* t in UTC, RFC 3339 to the second ("2026-12-07T22:44:19Z"), as the
+ * audit log, manifests, enrollments and breakglassctl write times;
+ * BG_EINVAL, out left alone, when t has no such form. */
+#define BG_TEXT_UTC_LEN 32
+BG_WUR int bg_text_utc(time_t t, char out[BG_TEXT_UTC_LEN]);
 
 #endif
