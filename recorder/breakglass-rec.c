@@ -33,6 +33,7 @@
 #include "breakglass/base/text.h"
 #include "environ.h"
 #include "guard.h"
+#include "confine.h"
 #include "priv.h"
 #include "record.h"
 #include "relay.h"
@@ -66,8 +67,7 @@ struct rec {
 	struct bg_command *cmds;        /* what the session was asked to run */
 	size_t n_cmds;
 	char host_name[256];
-	char cgroup[PATH_MAX];          /* the session's, or "" uncontained */
-	bool in_rec;                    /* back in the recorder's cgroup */
+	struct confine cg;              /* the session's cgroup */
 };
 
 /* Refuse the login: a line for the user, one for the log, no shell. */
@@ -141,49 +141,14 @@ static void claim(struct rec *r)
  * "rec" child; none: refused unless recorder.containment is best-effort. */
 static void contained(struct rec *r)
 {
-	if (bg_contain_find(r->session, r->cgroup, sizeof(r->cgroup)) == BG_OK)
+	r->cg.priv = &r->priv;
+	if (confine_find(&r->cg, r->session) == BG_OK)
 		return;
-	r->cgroup[0] = '\0';
 	if (r->cfg->recorder.containment != BG_CONTAIN_BEST_EFFORT)
 		refuse(r, "this session is not contained in its cgroup (recorder.containment "
 		       "required, see pam_breakglass(8))");
 	bg_log_msg(BG_LOG_WARN, "breakglass-rec", "uid %ld session %s: uncontained "
 		   "(recorder.containment best-effort)", (long)r->priv.user_uid, r->session);
-}
-
-/* Move the recorder into the cgroup's leaf, where the child it starts
- * next is born; nothing to do uncontained. */
-static int cgroup_op(struct rec *r, enum priv_op op, const char *leaf)
-{
-	struct priv_req req = { .op = op };
-
-	if (r->cgroup[0] == '\0')
-		return BG_OK;
-	req.u.cgroup = (struct priv_cgroup){ .dir = r->cgroup, .leaf = leaf };
-	return priv_request(&r->priv, &req);
-}
-
-/* relay.c's way to end the session once the recorder may not signal it. */
-static int kill_cb(void *ctx)
-{
-	return cgroup_op(ctx, PRIV_CGROUP_KILL, BG_CONTAIN_USER) == BG_OK ? 0 : -1;
-}
-
-/* spawn_start's ready: the child exists, in the user's cgroup, and waits.
- * Back to the recorder's own cgroup, then all ids the account's (the
- * cgroup can end the session's processes from now on), so that nothing
- * the session runs can signal, stop or limit the recorder, not even
- * before its first instruction. */
-static int settle_cb(void *ctx)
-{
-	struct rec *r = ctx;
-
-	if (cgroup_op(r, PRIV_CGROUP_ENTER, BG_CONTAIN_REC) != BG_OK)
-		return -1;
-	r->in_rec = true;
-	if (r->cgroup[0] != '\0')
-		priv_settle(&r->priv);
-	return 0;
 }
 
 /* The account's files, read with its ids: the configuration, then the
@@ -316,22 +281,22 @@ static int session(struct rec *r, const char *cmd)
 	so.env = env;
 	/* Born in the user's cgroup, the child never is in the recorder's,
 	 * which the end of the session spares. */
-	if ((rc = cgroup_op(r, PRIV_CGROUP_ENTER, BG_CONTAIN_USER)) != BG_OK) {
+	if ((rc = confine_op(&r->cg, PRIV_CGROUP_ENTER, BG_CONTAIN_USER)) != BG_OK) {
 		(void)record_close(rec, W_EXITCODE(127, 0));
 		refuse(r, "cannot enter the session's cgroup: %s", bg_strerror(rc));
 	}
 	/* The child's pty starts with the user's modes; only then does the
 	 * user's side go raw, the line discipline being the child's.  The
-	 * child waits in settle_cb's hands until the recorder is out of
+	 * child waits in confine_settle's hands until the recorder is out of
 	 * reach of the session's signals. */
-	so.ready = settle_cb;
-	so.ready_ctx = r;
+	so.ready = confine_settle;
+	so.ready_ctx = &r->cg;
 	rc = spawn_start(&so, &c);
 	saved_errno = errno;
 	/* No child made (ready never ran), or the move failed: try again,
 	 * since killing the user's cgroup must not end the recorder. */
-	if (!r->in_rec && cgroup_op(r, PRIV_CGROUP_ENTER, BG_CONTAIN_REC) != BG_OK) {
-		(void)cgroup_op(r, PRIV_CGROUP_KILL, BG_CONTAIN_USER);
+	if (!r->cg.in_rec && confine_op(&r->cg, PRIV_CGROUP_ENTER, BG_CONTAIN_REC) != BG_OK) {
+		(void)!confine_op(&r->cg, PRIV_CGROUP_KILL, BG_CONTAIN_USER);
 		(void)record_close(rec, W_EXITCODE(127, 0));
 		refuse(r, "cannot leave the user's cgroup");
 	}
@@ -340,9 +305,9 @@ static int session(struct rec *r, const char *cmd)
 		(void)record_close(rec, W_EXITCODE(127, 0));
 		refuse(r, "%s", why);
 	}
-	if (r->cgroup[0] != '\0') {
-		rl.kill_all = kill_cb;
-		rl.kill_ctx = r;
+	if (r->cg.dir[0] != '\0') {
+		rl.kill_all = confine_kill;
+		rl.kill_ctx = &r->cg;
 	}
 	if (so.pty && tcgetattr(STDIN_FILENO, &saved) == 0) {
 		raw = saved;
@@ -352,7 +317,7 @@ static int session(struct rec *r, const char *cmd)
 	bg_command_describe(r->cmds, r->n_cmds, what, sizeof(what));
 	bg_log_msg(BG_LOG_INFO, "breakglass-rec", "uid %ld session %s: recording started (%s, %s), "
 		   "command %s", (long)r->priv.user_uid, r->session, so.pty ? "pty" : "pipes",
-		   r->cgroup[0] != '\0' ? "contained" : "uncontained", what);
+		   r->cg.dir[0] != '\0' ? "contained" : "uncontained", what);
 	rl.pty = c.pty;
 	rl.child_in = c.in;
 	rl.child_out = c.out;
@@ -360,7 +325,7 @@ static int session(struct rec *r, const char *cmd)
 	rl.child = c.pid;
 	rc = relay_run(&rl, &record_sink, rec, &st, &stopped);
 	/* What the shell left behind (setsid, nohup, disown) ends with it. */
-	if ((kc = cgroup_op(r, PRIV_CGROUP_KILL, BG_CONTAIN_USER)) != BG_OK)
+	if ((kc = confine_op(&r->cg, PRIV_CGROUP_KILL, BG_CONTAIN_USER)) != BG_OK)
 		bg_log_msg(BG_LOG_ERR, "breakglass-rec", "session %s: cannot kill what is left "
 			   "of the session: %s", r->session, bg_strerror(kc));
 	if (raw_set)
