@@ -1,7 +1,5 @@
 # account.sh: the breakglass account for the root scripts that need it
-# (tests/rec_root.sh, tests/pam_root.sh, tests/check_config_root.sh,
-# bench/rec.sh); sourced
-# by each.
+# (tests/root/*.sh and bench/rec.sh); sourced by each.
 # shellcheck shell=sh disable=SC2034 # CREATED_ACCOUNT is the caller's
 
 # account_take: wait until no other such script holds the account (a lock
@@ -26,12 +24,4 @@ account_release() {
 	[ -n "$CREATED_ACCOUNT" ] || return 0
 	userdel breakglass > /dev/null 2>&1 || return 1
 	CREATED_ACCOUNT=
-}
-
-# user_remove USER: kill what the test user USER still runs, then remove
-# it with its home; a message when userdel refuses.
-user_remove() {
-	pkill -KILL -u "$1" 2> /dev/null
-	userdel -r "$1" > /dev/null 2>&1 ||
-		printf '%s: cannot remove test user %s\n' "$TEST_NAME" "$1" >&2
 }

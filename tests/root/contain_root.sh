@@ -18,6 +18,7 @@ export LC_ALL
 . "$TESTS_SRCDIR/common/lib.sh"
 . "$TESTS_SRCDIR/common/account.sh"
 . "$TESTS_SRCDIR/common/prefix.sh"
+. "$TESTS_SRCDIR/common/users.sh"
 
 need_root
 for tool in expect oathtool useradd userdel ssh ssh-keygen make; do
@@ -42,7 +43,7 @@ SSHD_PID=
 CREATED_ACCOUNT=
 cleanup() {
 	[ -z "$SSHD_PID" ] || kill "$SSHD_PID" 2> /dev/null
-	[ -z "$U" ] || user_remove "$U"
+	users_remove
 	account_release
 	scratch_cleanup
 }
@@ -56,25 +57,12 @@ REC=$P/bin/breakglass-rec
 prefix_build "$TESTS_SRCDIR/.." "$STATUS" "$B" "$P" recorder/breakglass-rec ctl/breakglassctl \
 	replay/breakglass-replay pam/pam_breakglass.la || hard_error "$REPLY"
 account_take || hard_error "$REPLY"
-install -d -m 755 "$P/bin" "$ETC" "$ETC/auditors" "$P/var/spool" "$P/var/log" &&
-	install -d -m 700 "$ETC/users" &&
-	install -m 755 "$B/ctl/breakglassctl" "$B/replay/breakglass-replay" "$P/bin/" &&
-	install -o breakglass -g breakglass -m 6711 "$B/recorder/breakglass-rec" "$P/bin/" &&
-	install -d -o breakglass -g breakglass -m 700 "$P/var/spool/breakglass" &&
-	install -d -o root -g breakglass -m 750 "$P/run/breakglass" || hard_error "install"
-printf '{"paths": {"users_dir": "%s/users", "state_dir": "%s/var/lib", "run_dir": "%s/run/breakglass",
-  "spool_dir": "%s/var/spool/breakglass", "audit_log": "%s/var/log/audit.jsonl",
-  "host_key": "%s/host.key", "auditor_keys": ["%s/auditors/a1.pub"]},
- "auth": {"ticket_pattern": "^INC-[0-9]+$", "justification_min": 10},
- "recorder": {"flush_ms": 100}}\n' "$ETC" "$P" "$P" "$P" "$P" "$ETC" "$ETC" > "$ETC/breakglass.json"
-"$P/bin/breakglassctl" keygen auditor -o "$S/a1" > "$S/keys.out" 2>&1 &&
-	install -m 644 "$S/a1.pub" "$ETC/auditors/a1.pub" &&
-	"$P/bin/breakglassctl" keygen host >> "$S/keys.out" 2>&1 &&
-	"$P/bin/breakglassctl" check-config > "$S/check.out" 2>&1 ||
-	hard_error "keys or configuration: $(cat "$S/keys.out" "$S/check.out")"
+prefix_install "$B" "$P" "$S" || hard_error "$REPLY"
+prefix_config "$P" '"flush_ms": 100' \
+	'"auth": {"ticket_pattern": "^INC-[0-9]+$", "justification_min": 10}'
 
-U=$(printf 'bgc-%s' "$$" | cut -c 1-32)
-useradd -m -s "$REC" "$U" > "$S/useradd.err" 2>&1 || hard_error "useradd: $(cat "$S/useradd.err")"
+user_add bgc "$REC" -m
+U=$REPLY
 SECRET=$("$P/bin/breakglassctl" enroll "$U" 2> /dev/null |
 	sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p' | head -n 1)
 [ -n "$SECRET" ] || hard_error "no TOTP secret from enroll"
