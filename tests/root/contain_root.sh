@@ -19,30 +19,18 @@ export LC_ALL
 . "$TESTS_SRCDIR/common/account.sh"
 . "$TESTS_SRCDIR/common/prefix.sh"
 . "$TESTS_SRCDIR/common/users.sh"
+. "$TESTS_SRCDIR/common/sshd.sh"
 
 need_root
-for tool in expect oathtool useradd userdel ssh ssh-keygen make; do
-	command -v "$tool" > /dev/null 2>&1 ||
-		hard_error "$tool not found (tools/test installs it)"
-done
-SSHD=/usr/sbin/sshd
-[ -x "$SSHD" ] || hard_error "no $SSHD (tools/test installs openssh-server)"
-WRAPPER=$(ldconfig -p | awk '/libpam_wrapper\.so / { print $NF; exit }')
-[ -n "$WRAPPER" ] || hard_error "no libpam_wrapper.so (tools/test installs libpam-wrapper)"
-CGM=$(awk '/ - cgroup2 / { print $5; exit }' /proc/self/mountinfo)
-if [ -z "$CGM" ] || [ ! -w "$CGM/cgroup.procs" ]; then
-	printf '%s: skipped: no writable cgroup2 mount (sessions cannot be contained)\n' "$TEST_NAME" >&2
-	exit 77
-fi
+sshd_need
 STATUS=$TESTS_BUILDDIR/../config.status
 [ -x "$STATUS" ] || hard_error "no config.status beside $TESTS_BUILDDIR"
 
 umask 022
 U=
-SSHD_PID=
 CREATED_ACCOUNT=
 cleanup() {
-	[ -z "$SSHD_PID" ] || kill "$SSHD_PID" 2> /dev/null
+	sshd_stop
 	users_remove
 	account_release
 	scratch_cleanup
@@ -67,38 +55,7 @@ SECRET=$("$P/bin/breakglassctl" enroll "$U" 2> /dev/null |
 	sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p' | head -n 1)
 [ -n "$SECRET" ] || hard_error "no TOTP secret from enroll"
 
-# The PAM service sshd loads through pam_wrapper; everything else denied.
-mkdir -p "$S/pam" /run/sshd
-M=$B/pam/.libs/pam_breakglass.so
-for t in auth account session; do
-	printf '%s required %s config=%s\n' "$t" "$M" "$ETC/breakglass.json"
-done > "$S/pam/sshd"
-printf 'auth required pam_deny.so\naccount required pam_deny.so\nsession required pam_deny.so\n' \
-	> "$S/pam/other"
-ssh-keygen -q -t ed25519 -N '' -f "$S/hostkey" || hard_error "ssh-keygen"
-# A module built with AddressSanitizer needs its runtime loaded first.
-PRELOAD=$WRAPPER
-ASAN=$(ldd "$M" | awk '$1 ~ /^libasan\.so/ { print $3 }')
-[ -z "$ASAN" ] || PRELOAD="$ASAN $WRAPPER"
-# sshd_start [CONFIG-LINE]: sshd on a free loopback port (it binds
-# before it goes to the background), with CONFIG-LINE added; PORT.
-sshd_start() {
-	[ -z "$SSHD_PID" ] || kill "$SSHD_PID"
-	SSHD_PID=
-	sleep 1
-	for try in 1 2 3 4 5; do
-		PORT=$((20000 + ($$ * 7 + try * 131) % 20000))
-		printf 'Port %s\nListenAddress 127.0.0.1\nHostKey %s\nUsePAM yes\nKbdInteractiveAuthentication yes\nPasswordAuthentication no\nPubkeyAuthentication no\nPidFile %s\n%s\n' \
-			"$PORT" "$S/hostkey" "$S/sshd.pid" "${1-}" > "$S/sshd_config"
-		if LD_PRELOAD=$PRELOAD PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$S/pam \
-			ASAN_OPTIONS=detect_leaks=0 "$SSHD" -f "$S/sshd_config" -E "$S/sshd.log"; then
-			sleep 1
-			SSHD_PID=$(cat "$S/sshd.pid" 2> /dev/null)
-			[ -n "$SSHD_PID" ] && return 0
-		fi
-	done
-	hard_error "sshd did not start: $(tail -n 5 "$S/sshd.log")"
-}
+sshd_prepare "$B/pam/.libs/pam_breakglass.so" "$ETC/breakglass.json"
 
 # login MODE: one login through contain_root.exp and every check, each named
 # contained-MODE-...

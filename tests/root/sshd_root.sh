@@ -16,36 +16,17 @@ export LC_ALL
 . "$TESTS_SRCDIR/common/account.sh"
 . "$TESTS_SRCDIR/common/prefix.sh"
 . "$TESTS_SRCDIR/common/users.sh"
+. "$TESTS_SRCDIR/common/sshd.sh"
 
 need_root
-# Sessions are contained (recorder.containment required): a cgroup2 mount.
-CGM=$(awk '/ - cgroup2 / { print $5; exit }' /proc/self/mountinfo)
-if [ -z "$CGM" ] || [ ! -w "$CGM/cgroup.procs" ]; then
-	printf '%s: skipped: no writable cgroup2 mount (sessions cannot be contained)\n' "$TEST_NAME" >&2
-	exit 77
-fi
-for tool in expect oathtool ssh ssh-keygen useradd userdel make; do
-	command -v "$tool" > /dev/null 2>&1 ||
-		hard_error "$tool not found (tools/test installs it)"
-done
-SSHD=/usr/sbin/sshd
-[ -x "$SSHD" ] || hard_error "no $SSHD (tools/test installs openssh-server)"
-WRAPPER=
-for d in /usr/lib/*-linux-gnu /usr/lib64 /usr/lib; do
-	[ -f "$d/libpam_wrapper.so" ] && WRAPPER=$d/libpam_wrapper.so && break
-done
-[ -n "$WRAPPER" ] || hard_error "no libpam_wrapper.so (tools/test installs libpam-wrapper)"
+sshd_need
 STATUS=$TESTS_BUILDDIR/../config.status
 [ -x "$STATUS" ] || hard_error "no config.status beside $TESTS_BUILDDIR"
 
 umask 022
 CREATED_ACCOUNT=
-SSHD_PID=
 cleanup() {
-	if [ -n "$SSHD_PID" ]; then
-		kill "$SSHD_PID" 2> /dev/null
-		wait "$SSHD_PID" 2> /dev/null
-	fi
+	sshd_stop
 	# A recorder the user could stop (a failed signals case) stays behind.
 	if [ -s "$S/recorder.ids" ]; then
 		_pid=$(sed -n 's/^pid \([0-9]*\)$/\1/p' "$S/recorder.ids")
@@ -89,65 +70,8 @@ user_enroll "$CTL" "$CONF" "$UA" && SECRET_A=$REPLY &&
 
 # ---- the sshd ---------------------------------------------------------------
 
-# A module built with AddressSanitizer needs its runtime loaded first.
-# Its leak check at exit is off in sshd: the system calls it makes kill
-# sshd's seccomp-sandboxed pre-authentication child (SIGSYS).  pam_root.sh
-# checks the module for leaks.
-PRELOAD=$WRAPPER
-SSHD_ASAN=${ASAN_OPTIONS-}
-if command -v ldd > /dev/null 2>&1; then
-	asan=$(ldd "$B/pam/.libs/pam_breakglass.so" | awk '$1 ~ /^libasan\.so/ { print $3 }')
-	[ -z "$asan" ] || PRELOAD="$asan $WRAPPER" SSHD_ASAN=detect_leaks=0
-fi
-mkdir -m 755 "$S/pam.d" || hard_error "mkdir $S/pam.d"
-printf 'auth required %s\naccount required pam_permit.so\npassword required pam_deny.so\nsession required %s\n' \
-	"$B/pam/.libs/pam_breakglass.so" "$B/pam/.libs/pam_breakglass.so" > "$S/pam.d/sshd" &&
-	printf 'auth required pam_deny.so\naccount required pam_deny.so\npassword required pam_deny.so\nsession required pam_deny.so\n' \
-		> "$S/pam.d/other" || hard_error "cannot write the PAM services"
-ssh-keygen -q -t ed25519 -N '' -f "$S/host_key" > "$S/ssh-keygen.out" 2>&1 ||
-	hard_error "ssh-keygen: $(cat "$S/ssh-keygen.out")"
-cat > "$S/sshd_config" << EOF2 || hard_error "cannot write $S/sshd_config"
-ListenAddress 127.0.0.1
-HostKey $S/host_key
-PidFile $S/sshd.pid
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication no
-PubkeyAuthentication no
-AuthenticationMethods keyboard-interactive
-AllowUsers $UA $UB $UC
-PermitRootLogin no
-PrintMotd no
-PrintLastLog no
-MaxStartups 10
-Match User $UC
-	ForceCommand $P/bin/breakglass-rec
-EOF2
-[ -d /run/sshd ] || install -d -m 755 /run/sshd || hard_error "cannot make /run/sshd"
-
-# sshd_start: sshd on a random free port (PORT), retried on another when
-# the port is taken.
-sshd_start() {
-	for _try in 1 2 3 4 5 6 7 8; do
-		PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-		ASAN_OPTIONS=$SSHD_ASAN LD_PRELOAD=$PRELOAD PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$S/pam.d \
-			"$SSHD" -D -e -f "$S/sshd_config" -p "$PORT" 2> "$S/sshd.log" &
-		SSHD_PID=$!
-		_n=0
-		while [ $_n -lt 50 ]; do
-			grep -q "Server listening on 127.0.0.1 port $PORT" "$S/sshd.log" && return 0
-			kill -0 "$SSHD_PID" 2> /dev/null || break
-			sleep 0.1
-			_n=$((_n + 1))
-		done
-		kill "$SSHD_PID" 2> /dev/null
-		wait "$SSHD_PID" 2> /dev/null
-		SSHD_PID=
-		cp "$S/sshd.log" "$S/sshd-$_try.log"
-	done
-	hard_error "sshd did not start: $(tail -n 5 "$S/sshd.log")"
-}
-sshd_start
+sshd_prepare "$B/pam/.libs/pam_breakglass.so" "$CONF"
+sshd_start "AllowUsers $UA $UB $UC" "Match User $UC" "	ForceCommand $P/bin/breakglass-rec"
 
 TICKET=INC-4711
 JUSTIFICATION="Payment workers are stuck, restart needed"
