@@ -1,9 +1,11 @@
 /* breakglassctl: the sysadmin's tool on the bastion (see breakglassctl(8)). */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -26,6 +28,8 @@ static void usage(FILE *fp)
 		"  keygen host                   new host signing key: paths.host_key(.pub)\n"
 		"  audit-verify [FILE]           check the audit log's hash chain\n"
 		"  sessions                      the emergency sessions open now\n"
+		"  revoke SESSION|--user USER|--all [--reason TEXT] [--wait SECONDS]\n"
+		"                                end emergency sessions now\n"
 		"\n"
 		"options:\n"
 		"  -c, --config FILE   configuration file (default %s)\n"
@@ -101,6 +105,64 @@ static int user_command(const char *config, int argc, char **argv)
 	return r;
 }
 
+/* revoke's arguments into o; false (said why) when they are wrong. */
+static bool revoke_args(int argc, char **argv, struct ctl_revoke *o)
+{
+	char *end;
+	int i;
+
+	*o = (struct ctl_revoke){ .reason = "revoked by an administrator", .wait_s = 5 };
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--all") == 0)
+			o->all = true;
+		else if (strcmp(argv[i], "--user") == 0 && i + 1 < argc)
+			o->user = argv[++i];
+		else if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc)
+			o->reason = argv[++i];
+		else if (strcmp(argv[i], "--wait") == 0 && i + 1 < argc) {
+			errno = 0;
+			o->wait_s = (int)strtol(argv[++i], &end, 10);
+			if (errno != 0 || *end != '\0' || end == argv[i] || o->wait_s < 1 ||
+			    o->wait_s > 600)
+				break;
+		} else if (argv[i][0] != '-' && o->session == NULL)
+			o->session = argv[i];
+		else
+			break;
+	}
+	if (i == argc && (o->all + (o->user != NULL) + (o->session != NULL)) == 1)
+		return true;
+	fprintf(stderr, "breakglassctl: usage: revoke SESSION|--user USER|--all "
+		"[--reason TEXT] [--wait SECONDS (1-600)]\n");
+	return false;
+}
+
+/* The commands that read the configuration and nothing else first. */
+static int config_command(const char *config, int argc, char **argv)
+{
+	struct ctl_revoke rv;
+	struct bg_config *cfg;
+	int r;
+
+	if ((strcmp(argv[0], "sessions") == 0 && argc != 1) ||
+	    (strcmp(argv[0], "audit-verify") == 0 && argc > 2)) {
+		fprintf(stderr, "breakglassctl: %s: extra arguments\n", argv[0]);
+		return 1;
+	}
+	if (strcmp(argv[0], "revoke") == 0 && !revoke_args(argc, argv, &rv))
+		return 1;
+	if ((cfg = load_or_explain(config)) == NULL)
+		return 1;
+	if (strcmp(argv[0], "sessions") == 0)
+		r = cmd_sessions(cfg);
+	else if (strcmp(argv[0], "audit-verify") == 0)
+		r = cmd_audit_verify(cfg, argv[1]);
+	else
+		r = cmd_revoke(cfg, &rv);
+	bg_config_free(cfg);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -133,26 +195,9 @@ int main(int argc, char **argv)
 		return user_command(config, argc - optind, argv + optind);
 	if (strcmp(cmd, "keygen") == 0)
 		return keygen_command(config, argc - optind, argv + optind);
-	if (strcmp(cmd, "sessions") == 0 && optind + 1 == argc) {
-		struct bg_config *cfg = load_or_explain(config);
-		int r;
-
-		if (cfg == NULL)
-			return 1;
-		r = cmd_sessions(cfg);
-		bg_config_free(cfg);
-		return r;
-	}
-	if (strcmp(cmd, "audit-verify") == 0 && optind + 2 >= argc) {
-		struct bg_config *cfg = load_or_explain(config);
-		int r;
-
-		if (cfg == NULL)
-			return 1;
-		r = cmd_audit_verify(cfg, argv[optind + 1]);
-		bg_config_free(cfg);
-		return r;
-	}
+	if (strcmp(cmd, "sessions") == 0 || strcmp(cmd, "audit-verify") == 0 ||
+	    strcmp(cmd, "revoke") == 0)
+		return config_command(config, argc - optind, argv + optind);
 	fprintf(stderr, "breakglassctl: unknown command or extra arguments: %s\n",
 		argv[optind]);
 	usage(stderr);

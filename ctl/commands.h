@@ -26,4 +26,14 @@ int cmd_audit_verify(const struct bg_config *cfg, const char *file);
  * recorder and containment: 0, or 1 when run_dir cannot be read. */
 int cmd_sessions(const struct bg_config *cfg);
 
+/* breakglassctl revoke: which sessions (session, user or all), why, and
+ * how long to wait for their recorders before killing what is left. */
+struct ctl_revoke {
+	const char *session, *user;
+	bool all;
+	const char *reason;
+	int wait_s;
+};
+int cmd_revoke(const struct bg_config *cfg, const struct ctl_revoke *o);
+
 #endif

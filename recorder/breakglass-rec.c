@@ -37,6 +37,7 @@
 #include "priv.h"
 #include "record.h"
 #include "relay.h"
+#include "revoked.h"
 #include "spawn.h"
 
 #define REC_EXIT_REFUSED 1
@@ -157,7 +158,7 @@ static void load(struct rec *r)
 {
 	struct priv_req req = { .op = PRIV_READ_CONFIG };
 	struct priv_read_grant_keys *g = &req.u.read_grant_keys;
-	char q[160];
+	char q[160], why[REVOKED_TEXT_MAX], *meta;
 	int rc;
 
 	rc = priv_request(&r->priv, &req);
@@ -185,6 +186,11 @@ static void load(struct rec *r)
 	}
 	if (r->grant->expires <= time(NULL))
 		refuse(r, "the grant has expired");
+	if (revoked_read(priv_cb, &r->priv, r->cfg, r->session, &meta, why, sizeof(why)) !=
+	    BG_ENOENT) {
+		free(meta);
+		refuse(r, "%s", why);
+	}
 	claim(r);
 	contained(r);
 	if (gethostname(r->host_name, sizeof(r->host_name) - 1) != 0 || r->host_name[0] == '\0')

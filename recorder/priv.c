@@ -242,6 +242,15 @@ static int cgroup_kill(const struct priv *p, struct priv_req *q)
 	return bg_contain_kill(q->u.cgroup.dir, q->u.cgroup.leaf, 5000);
 }
 
+static int read_revocation(const struct priv *p, struct priv_req *q)
+{
+	struct priv_read_revocation *a = &q->u.read_revocation;
+
+	(void)p;
+	/* Root's word only, as for the grant. */
+	return bg_revoke_read(a->cfg->paths.run_dir, a->session, 0, &a->rv);
+}
+
 /* Like the requests a monitor answers: nothing else runs with the ids. */
 static int (*const table[PRIV_N_OPS])(const struct priv *p, struct priv_req *q) = {
 	[PRIV_READ_CONFIG] = read_config,
@@ -252,6 +261,7 @@ static int (*const table[PRIV_N_OPS])(const struct priv *p, struct priv_req *q) 
 	[PRIV_CLAIM_SESSION] = claim_session,
 	[PRIV_CGROUP_ENTER] = cgroup_enter,
 	[PRIV_CGROUP_KILL] = cgroup_kill,
+	[PRIV_READ_REVOCATION] = read_revocation,
 };
 
 /* Every id, real, effective and saved, is the account's. */

@@ -16,6 +16,7 @@
 #include "breakglass/evidence/keys.h"
 #include "breakglass/evidence/manifest.h"
 #include "breakglass/evidence/recwriter.h"
+#include "breakglass/login/revoke.h"
 
 struct priv {
 	uid_t user_uid;                 /* the real ids: the recorded user */
@@ -35,6 +36,7 @@ enum priv_op {
 	PRIV_CLAIM_SESSION,             /* struct priv_claim_session */
 	PRIV_CGROUP_ENTER,              /* struct priv_cgroup */
 	PRIV_CGROUP_KILL,               /* struct priv_cgroup */
+	PRIV_READ_REVOCATION,           /* struct priv_read_revocation */
 	PRIV_N_OPS                      /* the size of the table, no operation */
 };
 
@@ -101,6 +103,14 @@ struct priv_cgroup {
 	const char *leaf;
 };
 
+/* The session's revocation (root's file in paths.run_dir, bg_revoke_read):
+ * BG_ENOENT when it is not revoked; rv is the caller's to free. */
+struct priv_read_revocation {
+	const struct bg_config *cfg;
+	const char *session;
+	struct bg_revocation *rv;               /* out */
+};
+
 /* One request: op says which member of u is its argument. */
 struct priv_req {
 	enum priv_op op;
@@ -112,6 +122,7 @@ struct priv_req {
 		struct priv_manifest_write manifest_write;
 		struct priv_claim_session claim_session;
 		struct priv_cgroup cgroup;
+		struct priv_read_revocation read_revocation;
 	} u;
 };
 

@@ -23,8 +23,10 @@
 #include "breakglass/evidence/manifest.h"
 #include "breakglass/evidence/recformat.h"
 #include "breakglass/evidence/recwriter.h"
+#include "access.h"
 #include "record.h"
 #include "redact.h"
+#include "revoked.h"
 
 #define US 1000000ULL
 #define BATCH_BYTES (256 * 1024)
@@ -38,9 +40,9 @@ struct record {
 	char dir[PATH_MAX];
 	unsigned char session[16];
 	char start[32], end[32];
-	uint64_t t0, flush_due, seg_start, expiry;      /* monotonic µs */
+	uint64_t t0, flush_due, seg_start;      /* monotonic µs */
 	bool seg_has_data, unrecorded, notice_due;
-	int warned;                     /* 1: five minutes, 2: one minute */
+	struct access acc;
 	const char *stop;
 	struct redact rd;
 };
@@ -202,7 +204,7 @@ static uint64_t min64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-/* Nothing pending and no expiry near: no wake-up at all. */
+/* Nothing pending, and the next warning or the expiry far: no wake-up. */
 static uint64_t on_deadline(void *ctx)
 {
 	struct record *r = ctx;
@@ -214,11 +216,7 @@ static uint64_t on_deadline(void *ctx)
 		d = r->flush_due;
 	if (r->seg_has_data)
 		d = min64(d, r->seg_start + (uint64_t)r->o.cfg->recorder.segment_seconds * US);
-	if (r->warned < 1 && r->expiry > 300 * US)
-		d = min64(d, r->expiry - 300 * US);
-	else if (r->warned < 2 && r->expiry > 60 * US)
-		d = min64(d, r->expiry - 60 * US);
-	return min64(d, r->expiry);
+	return min64(d, access_deadline(&r->acc));
 }
 
 /* Shown on the user's terminal (never to the shell) and recorded. */
@@ -235,6 +233,8 @@ static int notice(struct record *r, struct relay *rl, const char *text)
 static int on_tick(void *ctx, struct relay *rl, uint64_t t)
 {
 	struct record *r = ctx;
+	const char *text;
+	bool over;
 	int rc;
 
 	if (r->notice_due) {
@@ -242,21 +242,13 @@ static int on_tick(void *ctx, struct relay *rl, uint64_t t)
 		(void)!relay_notice(rl, "\r\nbreakglass: WARNING: the recording failed; this "
 				    "session continues unrecorded (logged).\r\n", 79);
 	}
-	if (t >= r->expiry) {
+	if ((text = access_due(&r->acc, t, &over)) != NULL && over) {
 		r->stop = "the grant has expired";
-		(void)!notice(r, rl, "\r\nbreakglass: the emergency access has expired; "
-			      "the session ends now.\r\n");
+		(void)!notice(r, rl, text);
 		return 1;
 	}
-	if (r->warned < 2 && t + 60 * US >= r->expiry) {
-		r->warned = 2;
-		if (notice(r, rl, "\r\nbreakglass: the emergency access ends in 1 minute.\r\n"))
-			return 1;
-	} else if (r->warned < 1 && t + 300 * US >= r->expiry) {
-		r->warned = 1;
-		if (notice(r, rl, "\r\nbreakglass: the emergency access ends in 5 minutes.\r\n"))
-			return 1;
-	}
+	if (text != NULL && notice(r, rl, text))
+		return 1;
 	if (r->unrecorded)
 		return 0;
 	if (r->seg_has_data &&
@@ -274,9 +266,31 @@ static int on_tick(void *ctx, struct relay *rl, uint64_t t)
 	return 0;
 }
 
+/* Root signalled: a revocation ends the session at once, with who and
+ * why in the transcript and on the user's terminal; none: a stray signal. */
+static int on_poke(void *ctx, struct relay *rl)
+{
+	struct record *r = ctx;
+	char why[REVOKED_TEXT_MAX], text[REVOKED_TEXT_MAX + 32], *meta;
+	int rc = revoked_read(r->o.priv, r->o.priv_ctx, r->o.cfg, r->o.grant->session, &meta,
+			      why, sizeof(why));
+
+	if (rc == BG_ENOENT)
+		return 0;
+	r->stop = "access revoked";
+	if (meta != NULL && add(r, BG_EV_META, meta, strlen(meta)) != 0)
+		rc = BG_EIO;
+	free(meta);
+	(void)!bg_snprintf(text, sizeof(text), "\r\nbreakglass: %s\r\n", why);
+	(void)!notice(r, rl, text);
+	bg_log_msg(BG_LOG_WARN, "record", "session %s: %s%s", r->o.grant->session, why,
+		   rc == BG_OK ? "" : " (not fully recorded)");
+	return 1;
+}
+
 const struct relay_sink record_sink = {
 	.output = on_output, .input = on_input, .resize = on_resize,
-	.deadline = on_deadline, .tick = on_tick,
+	.deadline = on_deadline, .tick = on_tick, .poke = on_poke,
 };
 
 int record_open(const struct record_opts *o, struct record **out, char *why, size_t whylen)
@@ -306,10 +320,7 @@ int record_open(const struct record_opts *o, struct record **out, char *why, siz
 	t = wall(r);
 	rfc3339(t, r->start);
 	r->t0 = relay_now_us();
-	/* The expiry on the monotonic clock: a changed wall clock does not
-	 * lengthen the session. */
-	r->expiry = r->t0 + (o->grant->expires > t ? (uint64_t)(o->grant->expires - t) * US : 0);
-	r->warned = r->expiry - r->t0 <= 60 * US ? 2 : r->expiry - r->t0 <= 300 * US ? 1 : 0;
+	access_init(&r->acc, r->t0, t, o->grant->expires);
 	r->wo = (struct bg_recwriter_opts){
 		.dir = r->dir, .session = r->session, .host = o->host,
 		.auditors = o->auditors, .n_auditors = o->n_auditors,
@@ -351,16 +362,11 @@ int record_open(const struct record_opts *o, struct record **out, char *why, siz
 
 int record_banner(struct record *r, char *text, size_t cap)
 {
-	const struct bg_grant *g = r->o.grant;
-	char until[32];
-	int n;
+	int rc = access_banner(r->o.grant->ticket, r->o.grant->expires, text, cap);
 
-	rfc3339(g->expires, until);
-	n = snprintf(text, cap, "breakglass: this session is recorded for ticket %s. "
-		     "Access ends at %.10s %.8s UTC.\r\n", g->ticket, until, until + 11);
-	if (n < 0 || (size_t)n >= cap)
-		return BG_ETRUNC;
-	return add(r, BG_EV_OUT, text, (size_t)n) == 0 ? BG_OK : BG_EIO;
+	if (rc != BG_OK)
+		return rc;
+	return add(r, BG_EV_OUT, text, strlen(text)) == 0 ? BG_OK : BG_EIO;
 }
 
 int record_close(struct record *r, int wait_status)

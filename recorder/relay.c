@@ -33,6 +33,7 @@ void relay_signals(sigset_t *set)
 	sigaddset(set, SIGHUP);
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGINT);
+	sigaddset(set, SIGUSR1);
 }
 
 uint64_t relay_now_us(void)
@@ -99,7 +100,10 @@ static void signals(struct relay *r)
 			continue;
 		else if (si.ssi_signo == SIGWINCH)
 			resize(r);
-		else
+		else if (si.ssi_signo == SIGUSR1) {
+			if (r->s->poke != NULL && r->s->poke(r->ctx, r) != 0)
+				r->stopped = r->hup = r->kill_now = true;
+		} else
 			r->hup = true;  /* SIGHUP, SIGTERM, SIGINT */
 	}
 }
@@ -269,7 +273,7 @@ static void hang_up(struct relay *r)
 	r->fd[0] = r->fd[1] = r->fd[2] = -1;
 	while (!r->exited) {
 		now = relay_now_us();
-		if (now >= until || r->sfd < 0) {
+		if (now >= until || r->sfd < 0 || r->kill_now) {
 			if (r->o->kill_all == NULL || r->o->kill_all(r->o->kill_ctx) != 0)
 				signal_group(r->o->child, SIGKILL);
 			reap(r, 0);

@@ -35,6 +35,11 @@ struct relay_sink {
 	/* Called once the deadline has passed, with the current time; once
 	 * per deadline value: a deadline left unmoved is not called again. */
 	int (*tick)(void *ctx, struct relay *r, uint64_t now_us);
+	/* Root (or the account) sent SIGUSR1: something outside the session
+	 * changed, such as a revocation.  Anything but 0 ends the session
+	 * with no grace: its processes are killed at once (kill_all, or
+	 * SIGKILL to the child's group).  NULL: SIGUSR1 is ignored. */
+	int (*poke)(void *ctx, struct relay *r);
 };
 
 struct relay_opts {
@@ -62,7 +67,7 @@ struct relay_opts {
  * job holding the pty or a pipe).  EOF on user_in is passed on: pipe
  * mode closes child_in; pty mode sends the terminal's EOF character only
  * when the user side is not a terminal, else hangs up.  SIGWINCH,
- * SIGCHLD, SIGHUP, SIGTERM and SIGINT are read from a signalfd inside;
+ * SIGCHLD, SIGHUP, SIGTERM, SIGINT and SIGUSR1 are read from a signalfd inside;
  * the caller blocks them (in every thread) before it starts the child,
  * so that none is lost or acted on elsewhere, and relay_run puts the
  * caller's mask back on return.  SIGPIPE is ignored meanwhile.  The fds
@@ -78,7 +83,7 @@ int relay_run(const struct relay_opts *o, const struct relay_sink *s, void *ctx,
 	      int *status, bool *sink_stopped);
 
 /* The signals relay_run takes through a signalfd (SIGCHLD, SIGWINCH,
- * SIGHUP, SIGTERM, SIGINT): the caller blocks them before it starts the
+ * SIGHUP, SIGTERM, SIGINT, SIGUSR1): the caller blocks them before it starts the
  * child, so that none arrives before the relay listens. */
 void relay_signals(sigset_t *set);
 

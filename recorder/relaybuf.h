@@ -33,6 +33,7 @@ struct relay {
 	int dst[NBUF];          /* pty or child_in, user_out, user_err; -1: gone */
 	struct rbuf b[NBUF];
 	bool pty, user_tty, in_eof, exited, stopped, hup;
+	bool kill_now;                  /* a poke ended it: no grace */
 	int status, err;
 	uint64_t ticked, last_move;
 };

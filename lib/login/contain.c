@@ -101,8 +101,7 @@ int bg_contain_enter(const char *dir, const char *leaf, pid_t pid)
 	return put(dir, leaf, "cgroup.procs", num);
 }
 
-/* Whether dir/leaf holds no process (cgroup.events: "populated 0"). */
-static bool empty(const char *dir, const char *leaf)
+bool bg_contain_empty(const char *dir, const char *leaf)
 {
 	char path[PATH_MAX], buf[256];
 	ssize_t n;
@@ -127,7 +126,7 @@ int bg_contain_kill(const char *dir, const char *leaf, int timeout_ms)
 	if ((r = put(dir, leaf, "cgroup.kill", "1")) != BG_OK)
 		return r;
 	/* SIGKILL is sure but not instant: the exits take a moment. */
-	for (waited = 0; !empty(dir, leaf); waited += 10) {
+	for (waited = 0; !bg_contain_empty(dir, leaf); waited += 10) {
 		if (waited >= timeout_ms)
 			return BG_ETIMEOUT;
 		(void)poll(NULL, 0, 10);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,20 +44,73 @@ static long recorder_in(const char *dir)
 	return found;
 }
 
-/* What root sees of one session besides its grant. */
-static void look(const char *cgroot, struct bg_running *s)
+/* The whole of /proc/pid/name (at most cap - 1 bytes) into buf. */
+static ssize_t slurp(const char *pid, const char *name, char *buf, size_t cap)
+{
+	char path[64];
+	ssize_t n, got = 0;
+	int fd;
+
+	if (bg_snprintf(path, sizeof(path), "/proc/%s/%s", pid, name) != BG_OK ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	while ((size_t)got < cap - 1 && (n = read(fd, buf + got, cap - 1 - (size_t)got)) > 0)
+		got += n;
+	(void)close(fd);
+	buf[got] = '\0';
+	return got;
+}
+
+long bg_running_recorder(const char *session, uid_t account)
+{
+	static char env[65536];
+	char want[64], status[4096], uid[32], *u;
+	struct dirent *e;
+	long found = -1;
+	ssize_t n;
+	DIR *d;
+
+	if (!bg_grant_id_valid(session) || (d = opendir("/proc")) == NULL)
+		return -1;
+	(void)!bg_snprintf(want, sizeof(want), "BREAKGLASS_SESSION=%s", session);
+	(void)!bg_snprintf(uid, sizeof(uid), "\t%lu\t", (unsigned long)account);
+	while (found < 0 && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
+		    slurp(e->d_name, "comm", status, sizeof(status)) <= 0 ||
+		    strcmp(status, RECORDER_COMM) != 0 ||
+		    slurp(e->d_name, "status", status, sizeof(status)) <= 0 ||
+		    (u = strstr(status, "\nUid:")) == NULL)
+			continue;
+		/* Uid: real effective saved filesystem; the saved one is third. */
+		u = strchr(u + 5, '\t');
+		u = u != NULL ? strchr(u + 1, '\t') : NULL;
+		if (u == NULL || strncmp(u, uid, strlen(uid)) != 0 ||
+		    (n = slurp(e->d_name, "environ", env, sizeof(env))) <= 0)
+			continue;
+		for (ssize_t i = 0; i < n; i += (ssize_t)strlen(env + i) + 1)
+			if (strcmp(env + i, want) == 0)
+				found = strtol(e->d_name, NULL, 10);
+	}
+	(void)closedir(d);
+	return found;
+}
+
+/* What root sees of one session besides its grant; account: the
+ * recorder's uid, -1 when there is no such account. */
+static void look(const char *cgroot, uid_t account, struct bg_running *s)
 {
 	char dir[PATH_MAX];
 	struct stat st;
 
 	s->recorder = -1;
 	s->contained = false;
-	if (cgroot == NULL || bg_snprintf(dir, sizeof(dir), "%s/%s/%s", cgroot, BG_CONTAIN_TOP,
-					  s->grant->session) != BG_OK)
-		return;
-	s->contained = lstat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+	if (cgroot != NULL && bg_snprintf(dir, sizeof(dir), "%s/%s/%s", cgroot, BG_CONTAIN_TOP,
+					  s->grant->session) == BG_OK)
+		s->contained = lstat(dir, &st) == 0 && S_ISDIR(st.st_mode);
 	if (s->contained)
 		s->recorder = recorder_in(dir);
+	else if (account != (uid_t)-1)
+		s->recorder = bg_running_recorder(s->grant->session, account);
 }
 
 static int by_start(const void *a, const void *b)
@@ -72,6 +126,8 @@ int bg_running_list(const struct bg_config *cfg, uid_t trusted, const char *cgro
 		    struct bg_running **out, size_t *n, size_t *skipped)
 {
 	char id[BG_SESSION_ID_LEN + 1], mnt[PATH_MAX];
+	struct passwd *pw = getpwnam(BG_ACCOUNT);
+	uid_t account = pw != NULL ? pw->pw_uid : (uid_t)-1;
 	struct bg_running *v = NULL, *more;
 	size_t cap = 0, len;
 	struct dirent *e;
@@ -104,7 +160,7 @@ int bg_running_list(const struct bg_config *cfg, uid_t trusted, const char *cgro
 			(*skipped)++;
 			continue;
 		}
-		look(cgroot, &v[*n]);
+		look(cgroot, account, &v[*n]);
 		(*n)++;
 	}
 	(void)closedir(d);

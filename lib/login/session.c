@@ -16,6 +16,7 @@
 #include "breakglass/base/proc.h"
 #include "breakglass/audit/notify.h"
 #include "breakglass/base/safefile.h"
+#include "breakglass/login/revoke.h"
 #include "breakglass/login/session.h"
 
 static gid_t grant_group(void)
@@ -228,6 +229,8 @@ int bg_session_close(const struct bg_config *cfg, const struct bg_login *lg,
 
 	uncontain(c);
 	r = bg_grant_remove(cfg->paths.run_dir, session);
+	/* A revocation outlives nothing it revoked. */
+	(void)!bg_revoke_remove(cfg->paths.run_dir, session);
 
 	event_of(lg, "session_close", &ev);
 	ev.session = session;

@@ -112,9 +112,18 @@ static int fs_tick(void *ctx, struct relay *r, uint64_t now)
 	return k->ticks == k->stop_at_tick;
 }
 
+static int fs_poke(void *ctx, struct relay *r)
+{
+	struct fsink *k = ctx;
+
+	(void)r;
+	k->pokes++;
+	return k->poke_rc;
+}
+
 const struct relay_sink fake_sink = {
 	.output = fs_output, .input = fs_input, .resize = fs_resize,
-	.deadline = fs_deadline, .tick = fs_tick,
+	.deadline = fs_deadline, .tick = fs_tick, .poke = fs_poke,
 };
 
 void type(struct fsink *k, const char *s)
@@ -328,6 +337,8 @@ int main(void)
 		T(pty_notice_reaches_user_not_child),
 		T(pty_signals_hang_up_child),
 		T(pty_child_ignoring_sighup_is_killed),
+		T(pty_poke_ends_session_without_grace),
+		T(pty_poke_refused_goes_on),
 		T(pipe_exit_status_preserved),
 		T(pipe_binary_stdout_stderr),
 		T(pipe_10mib_each_way_no_deadlock),

@@ -41,6 +41,8 @@ struct fsink {
 	step_fn step[4];
 	size_t n_step, next, scan;
 	int um;                         /* the user's end of the user's pty */
+	size_t pokes;                   /* SIGUSR1s the relay passed on */
+	int poke_rc;                    /* what poke() returns */
 };
 
 extern const struct relay_sink fake_sink;
@@ -88,6 +90,8 @@ void pty_idle_session_does_not_spin(void **state);
 void pty_notice_reaches_user_not_child(void **state);
 void pty_signals_hang_up_child(void **state);
 void pty_child_ignoring_sighup_is_killed(void **state);
+void pty_poke_ends_session_without_grace(void **state);
+void pty_poke_refused_goes_on(void **state);
 void pipe_binary_stdout_stderr(void **state);
 void pipe_10mib_each_way_no_deadlock(void **state);
 void pipe_stdin_null_or_closed_gives_eof(void **state);

@@ -332,3 +332,76 @@ void pty_child_ignoring_sighup_is_killed(void **state)
 	g_sig = SIGTERM;
 	hang_up_case(deaf_to_sighup, signal_self, SIGKILL);
 }
+
+static uint64_t g_poked_at, g_killed_at;
+
+static void poke_self(struct fsink *k)
+{
+	(void)k;
+	g_poked_at = relay_now_us();
+	assert_int_equal(kill(getpid(), SIGUSR1), 0);
+}
+
+static int kill_group_now(void *ctx)
+{
+	pid_t *child = ctx;
+
+	g_killed_at = relay_now_us();
+	return kill(-*child, SIGKILL);
+}
+
+/* A revocation (a poke the sink accepts) kills a child deaf to SIGHUP at
+ * once through kill_all: no 5 s grace. */
+void pty_poke_ends_session_without_grace(void **state)
+{
+	struct fsink k = { .marker = { "READY" }, .step = { poke_self }, .n_step = 1,
+			   .poke_rc = 1 };
+	struct sess t;
+
+	(void)state;
+	g_text = "READY";
+	g_killed_at = 0;
+	sess_start(&t, CHILD_PTY, USER_TTY, deaf_to_sighup);
+	t.o.kill_all = kill_group_now;
+	t.o.kill_ctx = &t.o.child;
+	sess_run(&t, &k);
+	assert_int_equal(t.rc, 0);
+	assert_true(t.stopped);
+	assert_int_equal(k.pokes, 1);
+	assert_killed(t.status, SIGKILL);
+	/* Called, and well before the grace would have ended. */
+	assert_true(g_killed_at >= g_poked_at && g_killed_at - g_poked_at < 4000000);
+	sess_free(&t, &k);
+}
+
+static void poke_then_quit(struct fsink *k)
+{
+	assert_int_equal(kill(getpid(), SIGUSR1), 0);
+	type(k, "q");
+}
+
+/* Copies nothing; exits 7 at the first byte typed. */
+static int exit_on_input(void)
+{
+	char c;
+
+	if (raw_self() != 0 || write(1, "READY", 5) != 5)
+		return 1;
+	return read(0, &c, 1) == 1 ? 7 : 1;
+}
+
+/* A stray SIGUSR1 (nothing revoked: poke returns 0) changes nothing. */
+void pty_poke_refused_goes_on(void **state)
+{
+	struct fsink k = { .marker = { "READY" }, .step = { poke_then_quit }, .n_step = 1 };
+	struct sess t;
+
+	(void)state;
+	sess_start(&t, CHILD_PTY, USER_TTY, exit_on_input);
+	sess_run(&t, &k);
+	assert_int_equal(t.rc, 0);
+	assert_false(t.stopped);
+	assert_int_equal(k.pokes, 1);
+	assert_exited(t.status, 7);
+	sess_free(&t, &k);
+}

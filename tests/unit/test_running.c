@@ -118,6 +118,58 @@ static void test_running_lists_grants_recorder_and_cgroup(void **state)
 	free(conf);
 }
 
+/* sleep 100 under the name argv0 (a link to sleep in dir), its
+ * environment naming session id; waits until the exec is done. */
+static pid_t named_sleeper(const char *dir, const char *name, const char *id)
+{
+	char link[4200], env[64], comm[64], *got;
+	char *const envp[] = { env, NULL };
+	pid_t pid;
+
+	assert_true(snprintf(link, sizeof(link), "%s/%s", dir, name) < (int)sizeof(link));
+	assert_true(snprintf(env, sizeof(env), "BREAKGLASS_SESSION=%s", id) < (int)sizeof(env));
+	assert_int_equal(symlink("/bin/sleep", link), 0);
+	if ((pid = fork()) == 0) {
+		execle(link, name, "100", (char *)NULL, envp);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	assert_true(snprintf(link, sizeof(link), "/proc/%ld/comm", (long)pid) < (int)sizeof(link));
+	for (int i = 0; i < 200; i++) {
+		got = th_slurp(link, NULL);
+		snprintf(comm, sizeof(comm), "%s", got != NULL ? got : "");
+		free(got);
+		if (strncmp(comm, name, strlen(name)) == 0)
+			break;
+		usleep(10000);
+	}
+	return pid;
+}
+
+/* A session without a cgroup: its recorder is found by name, saved uid
+ * and environment together; a process with the right environment but
+ * another name, or the right name but another saved uid, is not it. */
+static void test_running_recorder_without_cgroup(void **state)
+{
+	char *dir = th_mkdtemp();
+	pid_t rec, decoy;
+
+	(void)state;
+	rec = named_sleeper(dir, "breakglass-rec", ID_A);
+	decoy = named_sleeper(dir, "bg-decoy", ID_B);
+	assert_int_equal(bg_running_recorder(ID_A, getuid()), (long)rec);
+	assert_int_equal(bg_running_recorder(ID_A, getuid() + 1), -1);
+	assert_int_equal(bg_running_recorder(ID_B, getuid()), -1);
+	assert_int_equal(bg_running_recorder("../" ID_A, getuid()), -1);
+	kill(rec, SIGKILL);
+	kill(decoy, SIGKILL);
+	waitpid(rec, NULL, 0);
+	waitpid(decoy, NULL, 0);
+	assert_int_equal(bg_running_recorder(ID_A, getuid()), -1);
+	th_rmtree(dir);
+	free(dir);
+}
+
 /* No run_dir yet: no session, no error. */
 static void test_running_without_run_dir_is_empty(void **state)
 {
@@ -144,6 +196,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_running_lists_grants_recorder_and_cgroup),
 		cmocka_unit_test(test_running_without_run_dir_is_empty),
+		cmocka_unit_test(test_running_recorder_without_cgroup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

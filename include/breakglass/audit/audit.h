@@ -27,6 +27,7 @@ struct bg_audit_event {
 	const struct bg_actor *actor;
 	const char *session;
 	const char *containment;        /* session_open: "cgroup" or "none" */
+	const char *note;               /* revoke: the reason the administrator gave */
 	time_t expires;
 };
 

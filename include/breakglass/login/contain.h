@@ -51,6 +51,10 @@ BG_WUR int bg_contain_mount(char *out, size_t outlen);
 /* Write pid (0: the calling process) to dir/leaf/cgroup.procs. */
 BG_WUR int bg_contain_enter(const char *dir, const char *leaf, pid_t pid);
 
+/* Whether dir/leaf (leaf "" for dir itself) holds no process
+ * (cgroup.events: "populated 0"); false when that cannot be read. */
+bool bg_contain_empty(const char *dir, const char *leaf);
+
 /* SIGKILL to every process of dir/leaf (cgroup.kill), then wait up to
  * timeout_ms for it to be empty; BG_ETIMEOUT if it is not. */
 BG_WUR int bg_contain_kill(const char *dir, const char *leaf, int timeout_ms);

@@ -14,7 +14,8 @@
 
 struct bg_running {
 	struct bg_grant *grant;
-	long recorder;          /* the recorder's pid in the session's cgroup; -1: none */
+	long recorder;          /* its recorder's pid (in its cgroup, else by
+				   bg_running_recorder); -1: none */
 	bool contained;         /* the session's cgroup exists */
 };
 
@@ -26,5 +27,11 @@ struct bg_running {
 BG_WUR int bg_running_list(const struct bg_config *cfg, uid_t trusted, const char *cgroot,
 			   struct bg_running **out, size_t *n, size_t *skipped);
 void bg_running_free(struct bg_running *v, size_t n);
+
+/* Without a cgroup: the pid of the breakglass-rec process whose saved
+ * uid is account (the setuid recorder's from exec on, which no process
+ * of the user can fake, whatever it calls itself) and whose environment
+ * names session (BREAKGLASS_SESSION); -1 when none. */
+long bg_running_recorder(const char *session, uid_t account);
 
 #endif
