@@ -37,10 +37,9 @@
 #include "priv.h"
 #include "record.h"
 #include "relay.h"
+#include "report.h"
 #include "revoked.h"
 #include "spawn.h"
-
-#define REC_EXIT_REFUSED 1
 
 extern char **environ;
 
@@ -69,9 +68,10 @@ struct rec {
 	size_t n_cmds;
 	char host_name[256];
 	struct confine cg;              /* the session's cgroup */
+	struct report rep;              /* where refusals and the start go */
 };
 
-/* Refuse the login: a line for the user, one for the log, no shell. */
+/* Refuse the login: a line for the user, the log and the audit log. */
 static void refuse(const struct rec *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 static void refuse(const struct rec *r, const char *fmt, ...)
@@ -82,10 +82,7 @@ static void refuse(const struct rec *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)!vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "breakglass-rec: %s; no shell is started.\r\n", msg);
-	bg_log_msg(BG_LOG_ERR, "breakglass-rec", "uid %ld session %s: refused: %s",
-		   (long)getuid(), r != NULL && r->session != NULL ? r->session : "-", msg);
-	exit(REC_EXIT_REFUSED);
+	report_refuse(r != NULL ? &r->rep : NULL, msg);
 }
 
 /* fds 0-2 open (on /dev/null if they were not), every other one closed:
@@ -152,13 +149,11 @@ static void contained(struct rec *r)
 		   "(recorder.containment best-effort)", (long)r->priv.user_uid, r->session);
 }
 
-/* The account's files, read with its ids: the configuration, then the
- * grant and the keys it names. */
-static void load(struct rec *r)
+/* The configuration, read with the account's ids; from then on
+ * refusals reach the audit log too. */
+static void load_config(struct rec *r)
 {
 	struct priv_req req = { .op = PRIV_READ_CONFIG };
-	struct priv_read_grant_keys *g = &req.u.read_grant_keys;
-	char q[160], why[REVOKED_TEXT_MAX], *meta;
 	int rc;
 
 	rc = priv_request(&r->priv, &req);
@@ -168,8 +163,17 @@ static void load(struct rec *r)
 	if (rc != BG_OK)
 		refuse(r, "the configuration %s is not usable (breakglassctl check-config)",
 		       bg_config_default_path());
-	r->cfg = req.u.read_config.cfg;
-	req = (struct priv_req){ .op = PRIV_READ_GRANT_KEYS };
+	r->rep.cfg = r->cfg = req.u.read_config.cfg;
+}
+
+/* The account's files: the grant and the keys it names. */
+static void load(struct rec *r)
+{
+	struct priv_req req = { .op = PRIV_READ_GRANT_KEYS };
+	struct priv_read_grant_keys *g = &req.u.read_grant_keys;
+	char q[160], why[REVOKED_TEXT_MAX], *meta;
+	int rc;
+
 	*g = (struct priv_read_grant_keys){ .cfg = r->cfg, .session = r->session };
 	rc = priv_request(&r->priv, &req);
 	r->grant = g->grant;
@@ -321,9 +325,7 @@ static int session(struct rec *r, const char *cmd)
 		raw_set = tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0;
 	}
 	bg_command_describe(r->cmds, r->n_cmds, what, sizeof(what));
-	bg_log_msg(BG_LOG_INFO, "breakglass-rec", "uid %ld session %s: recording started (%s, %s), "
-		   "command %s", (long)r->priv.user_uid, r->session, so.pty ? "pty" : "pipes",
-		   r->cg.dir[0] != '\0' ? "contained" : "uncontained", what);
+	report_started(&r->rep, so.pty, r->cg.dir[0] != '\0', r->n_cmds > 0 ? what : NULL);
 	rl.pty = c.pty;
 	rl.child_in = c.in;
 	rl.child_out = c.out;
@@ -364,6 +366,7 @@ int main(int argc, char **argv)
 
 	sanitise_fds();
 	bg_log_open("breakglass-rec", BG_LOG_SYSLOG, LOG_AUTHPRIV);
+	r.rep.priv = &r.priv;
 	/* sshd's pty belongs to the user, whose other processes could open
 	 * it and type or print around the recording: from now on no one can,
 	 * and no one may have before (guard_terminal_alone). */
@@ -372,9 +375,6 @@ int main(int argc, char **argv)
 	if (guard_limits(why, sizeof(why)) != 0)
 		refuse(NULL, "%s", why);
 	if (priv_init(&r.priv, why, sizeof(why)) != 0)
-		refuse(NULL, "%s", why);
-	/* With the user's ids: the fds of the user's processes are readable. */
-	if (guard_terminal_alone(STDIN_FILENO, why, sizeof(why)) != 0)
 		refuse(NULL, "%s", why);
 	/* The relay takes these through a signalfd; the child gets them back. */
 	relay_signals(&set);
@@ -386,8 +386,14 @@ int main(int argc, char **argv)
 		r.session = NULL;
 		refuse(&r, "this login has no emergency access grant (BREAKGLASS_SESSION)");
 	}
+	r.rep.session = r.session;
 	commands_of(&r, argc, argv);
 	who(&r);
+	load_config(&r);
+	/* With the user's ids: the fds of the user's processes are readable.
+	 * Exclusive since the start, the terminal can gain no holder since. */
+	if (guard_terminal_alone(STDIN_FILENO, why, sizeof(why)) != 0)
+		refuse(&r, "%s", why);
 	load(&r);
 	return session(&r, cmd);
 }

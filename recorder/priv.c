@@ -251,6 +251,14 @@ static int read_revocation(const struct priv *p, struct priv_req *q)
 	return bg_revoke_read(a->cfg->paths.run_dir, a->session, 0, &a->rv);
 }
 
+static int event_append(const struct priv *p, struct priv_req *q)
+{
+	struct priv_event_append *a = &q->u.event_append;
+
+	(void)p;
+	return bg_recevent_append(a->cfg->paths.spool_dir, a->session, a->ev);
+}
+
 /* Like the requests a monitor answers: nothing else runs with the ids. */
 static int (*const table[PRIV_N_OPS])(const struct priv *p, struct priv_req *q) = {
 	[PRIV_READ_CONFIG] = read_config,
@@ -262,6 +270,7 @@ static int (*const table[PRIV_N_OPS])(const struct priv *p, struct priv_req *q) 
 	[PRIV_CGROUP_ENTER] = cgroup_enter,
 	[PRIV_CGROUP_KILL] = cgroup_kill,
 	[PRIV_READ_REVOCATION] = read_revocation,
+	[PRIV_EVENT_APPEND] = event_append,
 };
 
 /* Every id, real, effective and saved, is the account's. */

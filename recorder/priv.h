@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "breakglass/base/error.h"
+#include "breakglass/audit/recevent.h"
 #include "breakglass/config/conf.h"
 #include "breakglass/evidence/grant.h"
 #include "breakglass/evidence/keys.h"
@@ -37,6 +38,7 @@ enum priv_op {
 	PRIV_CGROUP_ENTER,              /* struct priv_cgroup */
 	PRIV_CGROUP_KILL,               /* struct priv_cgroup */
 	PRIV_READ_REVOCATION,           /* struct priv_read_revocation */
+	PRIV_EVENT_APPEND,              /* struct priv_event_append */
 	PRIV_N_OPS                      /* the size of the table, no operation */
 };
 
@@ -111,6 +113,13 @@ struct priv_read_revocation {
 	struct bg_revocation *rv;               /* out */
 };
 
+/* An event for the audit log, queued in paths.spool_dir (bg_recevent_append). */
+struct priv_event_append {
+	const struct bg_config *cfg;
+	const char *session;
+	const struct bg_recevent *ev;
+};
+
 /* One request: op says which member of u is its argument. */
 struct priv_req {
 	enum priv_op op;
@@ -123,6 +132,7 @@ struct priv_req {
 		struct priv_claim_session claim_session;
 		struct priv_cgroup cgroup;
 		struct priv_read_revocation read_revocation;
+		struct priv_event_append event_append;
 	} u;
 };
 

@@ -88,7 +88,7 @@ static int build_object(const struct bg_audit_event *ev, const char *prev,
 		{ "ticket", ev->ticket, NULL }, { "justification", ev->justification, NULL },
 		{ "approver", ev->approver, NULL }, { "mfa", ev->mfa, NULL },
 		{ "session", ev->session, NULL }, { "containment", ev->containment, NULL },
-		{ "note", ev->note, NULL },
+		{ "command", ev->command, NULL }, { "note", ev->note, NULL },
 	};
 	char host[HOST_NAME_MAX + 1];
 	struct timespec now;

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "breakglass/base/proc.h"
 #include "breakglass/audit/notify.h"
 #include "breakglass/base/safefile.h"
+#include "breakglass/audit/recevent.h"
 #include "breakglass/login/revoke.h"
 #include "breakglass/login/session.h"
 
@@ -225,7 +227,8 @@ int bg_session_close(const struct bg_config *cfg, const struct bg_login *lg,
 		     const char *session, struct bg_contain *c)
 {
 	struct bg_audit_event ev;
-	int r;
+	struct passwd *acc;
+	int r, d;
 
 	uncontain(c);
 	r = bg_grant_remove(cfg->paths.run_dir, session);
@@ -234,6 +237,11 @@ int bg_session_close(const struct bg_config *cfg, const struct bg_login *lg,
 
 	event_of(lg, "session_close", &ev);
 	ev.session = session;
+	/* What the session's recorders said (started, refused), first. */
+	if ((acc = getpwnam(BG_ACCOUNT)) != NULL &&
+	    (d = bg_recevent_drain(cfg, session, acc->pw_uid, &ev)) != BG_OK)
+		bg_error("cannot move the recorder's events of %s into the audit log: %s",
+			 session, bg_strerror(d));
 	if (r != BG_OK) {
 		ev.result = "failure";
 		ev.reason = "grant_missing";

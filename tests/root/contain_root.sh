@@ -96,7 +96,10 @@ login() {
 		fail "$n-recorder-unsignalable" "$why $(show 30 "$OUT")"
 
 	grep -q "already claimed by another recorder" "$OUT" && grep -q -x "claim-rc=1" "$OUT" &&
-		pass "$n-second-claim-refused" || fail "$n-second-claim-refused" "$(show 30 "$OUT")"
+		grep '"event":"recording","result":"failure","reason":"refused"' "$S/$1.audit" |
+		grep -q "\"session\":\"$SID\".*\"note\":\"the grant of this session was already claimed" &&
+		pass "$n-second-claim-refused-and-audited" ||
+		fail "$n-second-claim-refused-and-audited" "$(show 30 "$OUT") $(show 10 "$S/$1.audit")"
 
 	left=$(ps -o pid=,stat=,args= -u "$U" | awk '$2 !~ /^Z/')
 	why=

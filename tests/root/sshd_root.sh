@@ -195,7 +195,9 @@ command_case() {
 		why=" no meta event with the command;"
 	grep -q -F -e ",\"command\":$cmd," "$SPOOL/$SID/manifest.json" ||
 		why="$why the manifest has no command;"
-	pass_unless "$1-recorded" "$why" "$S/$1.cat" "$SPOOL/$SID/manifest.json"
+	has "$S/$1.audit" '"event":"recording","result":"success"' "\"session\":\"$SID\"" \
+		'"containment":"cgroup","command":"' 'echo hi; id' || why="$why no recording event with the command;"
+	pass_unless "$1-recorded" "$why" "$S/$1.cat" "$SPOOL/$SID/manifest.json" "$S/$1.audit"
 }
 command_case command "$UB" "$SECRET_B" -c
 command_case forcecommand "$UC" "$SECRET_C" SSH_ORIGINAL_COMMAND

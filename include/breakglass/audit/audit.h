@@ -27,7 +27,9 @@ struct bg_audit_event {
 	const struct bg_actor *actor;
 	const char *session;
 	const char *containment;        /* session_open: "cgroup" or "none" */
-	const char *note;               /* revoke: the reason the administrator gave */
+	const char *command;            /* recording: the session's command */
+	const char *note;               /* revoke: the reason the administrator
+					   gave; recording: what the recorder said */
 	time_t expires;
 };
 
