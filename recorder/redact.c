@@ -285,14 +285,15 @@ size_t redact_next(struct redact *d, const unsigned char *p, size_t n, bool echo
 		count(d, p[i]);
 		if (d->answer && (p[i] == '\r' || p[i] == '\n' ||
 				  ++d->answered >= REDACT_ANSWER_MAX)) {
-			/* answered: the next answer needs a prompt shown anew */
+			/* answered: the span ends, echo off or not, so that
+			 * passwd's three prompts or a sudo retry are three or
+			 * two one-line spans, not one flagged as stty -echo;
+			 * the next answer needs a prompt shown anew */
 			d->answer = false;
 			erase(d, d->row, 0, d->col);
 			d->stale = true;
-			if (!echo_off) {
-				close_span(d);
-				return i + 1;
-			}
+			close_span(d);
+			return i + 1;
 		}
 		i++;
 	}

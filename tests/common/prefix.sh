@@ -15,19 +15,20 @@
 #       with REPLY saying why.
 #   prefix_config PREFIX RECORDER [MORE]
 #       write PREFIX/etc/breakglass/breakglass.json: the paths below
-#       PREFIX (the spool $SPOOL_DIR if set), the members RECORDER of
-#       "recorder" and MORE at the top level (JSON text, each without
-#       its leading comma).
+#       PREFIX (the spool $SPOOL_DIR if set; the escrow public key
+#       $ESCROW_KEY if set), the members RECORDER of "recorder" and MORE
+#       at the top level (JSON text, each without its leading comma).
 #   prefix_verdict NAME SESSION WANT
 #       pass NAME-verify when breakglass-replay verify of SESSION (in the
 #       spool below $P, read with $S/a1.key) exits WANT, else fail it
-#   prefix_cat NAME SESSION [OPTION]
-#       breakglass-replay cat [OPTION] of that SESSION into $S/NAME.cat,
+#   prefix_cat NAME SESSION [OPTION...]
+#       breakglass-replay cat [OPTION...] of that SESSION into $S/NAME.cat,
 #       its errors into $S/NAME.cat.err
 #
 # A source tree configured in place cannot configure a second build
 # ("source directory already configured"): its files are then copied
 # beside BUILDDIR and cleaned of that build first.
+# shellcheck shell=sh
 
 prefix_build() {
 	pb_src=$1 pb_status=$2 pb_build=$3 pb_prefix=$4
@@ -57,9 +58,10 @@ prefix_config() {
 	pc_etc=$1/etc/breakglass
 	printf '{"paths": {"users_dir": "%s/users", "state_dir": "%s/var/lib",
   "run_dir": "%s/run/breakglass", "spool_dir": "%s", "audit_log": "%s/var/log/audit.jsonl",
-  "host_key": "%s/host.key", "auditor_keys": ["%s/auditors/a1.pub"]},
+  "host_key": "%s/host.key", "auditor_keys": ["%s/auditors/a1.pub"]%s},
  "recorder": {%s}%s}\n' "$pc_etc" "$1" "$1" "${SPOOL_DIR:-$1/var/spool/breakglass}" "$1" \
-		"$pc_etc" "$pc_etc" "$2" "${3:+, $3}" > "$pc_etc/breakglass.json"
+		"$pc_etc" "$pc_etc" "${ESCROW_KEY:+, \"escrow_keys\": [\"$ESCROW_KEY\"]}" "$2" \
+		"${3:+, $3}" > "$pc_etc/breakglass.json"
 }
 
 prefix_install() {
@@ -92,7 +94,8 @@ prefix_verdict() {
 }
 
 prefix_cat() {
-	# shellcheck disable=SC2086 # OPTION is one word or none
+	pt_name=$1 pt_sid=$2
+	shift 2
 	"$P/bin/breakglass-replay" cat -k "$S/a1.key" --host-pub "$P/etc/breakglass/host.key.pub" \
-		$3 "$P/var/spool/breakglass/$2" > "$S/$1.cat" 2> "$S/$1.cat.err"
+		"$@" "$P/var/spool/breakglass/$pt_sid" > "$S/$pt_name.cat" 2> "$S/$pt_name.cat.err"
 }

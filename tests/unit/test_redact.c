@@ -277,6 +277,42 @@ CASE(test_echo_off_spans_and_their_lines)
 	assert_string_equal(log, "h22[22/3]v3");
 }
 
+/* Prompts on the session's own terminal, echo off throughout: each
+ * answer is a span of one line, ended at its Enter, so that neither
+ * passwd nor a sudo retry looks like stty -echo. */
+CASE(test_echo_off_prompt_answers_are_spans_of_their_own)
+{
+	struct redact d;
+	char log[256] = "";
+
+	start(&d, BG_INPUT_REDACT_NO_ECHO);
+	out(&d, S("$ passwd\r\nChanging password for x.\r\nCurrent password: "));
+	FEED(&d, "o", true);
+	FEED(&d, "ld\r", true);
+	out(&d, S("\r\nNew password: "));
+	FEED(&d, "new1\r", true);
+	out(&d, S("\r\nRetype new password: "));
+	FEED(&d, "new2\r", true);
+	out(&d, S("\r\nSorry, passwords do not match.\r\n$ "));
+	FEED(&d, "ls\r", false);
+	assert_string_equal(log, "h1h3[4/1]h5[5/1]h5[5/1]v3");
+	/* sudo asking again after a typo: the same prompt shown anew */
+	log[0] = '\0';
+	out(&d, S("[sudo] password for x: "));
+	FEED(&d, "typo\r", true);
+	out(&d, S("\r\nSorry, try again.\r\n[sudo] password for x: "));
+	FEED(&d, "right\r", true);
+	FEED(&d, "ls\r", false);
+	assert_string_equal(log, "h5[5/1]h6[6/1]v3");
+	/* typed blind after an answer, with no prompt shown: a span of its
+	 * own, which still counts every line */
+	log[0] = '\0';
+	out(&d, S("Password: "));
+	FEED(&d, "pw\rid\rpwd\r", true);
+	FEED(&d, "ls\r", false);
+	assert_string_equal(log, "h3[3/1]h7[7/2]v3");
+}
+
 CASE(test_finish_marks_the_open_span)
 {
 	struct redact d;
@@ -328,6 +364,7 @@ int main(void)
 		T(test_answer_without_enter_ends_at_the_cap),
 		T(test_echoed_answer_is_no_password),
 		T(test_echo_off_spans_and_their_lines),
+		T(test_echo_off_prompt_answers_are_spans_of_their_own),
 		T(test_finish_marks_the_open_span),
 		T(test_policies_record_and_redact_make_no_spans),
 #undef T
