@@ -7,6 +7,7 @@
 
 #include "breakglass/audit/recevent.h"
 #include "breakglass/base/log.h"
+#include "breakglass/base/text.h"
 #include "report.h"
 
 /* Queued for the audit log; a failure is logged, never fatal. */
@@ -26,11 +27,16 @@ static void queue(const struct report *rp, const struct bg_recevent *ev)
 
 void report_refuse(const struct report *rp, const char *msg)
 {
-	struct bg_recevent ev = { .result = "failure", .note = msg };
+	/* A message may quote what the user controls (a process name):
+	 * escaped for the terminal, the log and the event, which would drop
+	 * invalid text. */
+	char note[1024];
+	struct bg_recevent ev = { .result = "failure", .note = note };
 
-	fprintf(stderr, "breakglass-rec: %s; no shell is started.\r\n", msg);
+	bg_text_quote(msg, 512, note, sizeof(note));
+	fprintf(stderr, "breakglass-rec: %s; no shell is started.\r\n", note);
 	bg_log_msg(BG_LOG_ERR, "breakglass-rec", "uid %ld session %s: refused: %s",
-		   (long)getuid(), rp != NULL && rp->session != NULL ? rp->session : "-", msg);
+		   (long)getuid(), rp != NULL && rp->session != NULL ? rp->session : "-", note);
 	queue(rp, &ev);
 	exit(REPORT_EXIT_REFUSED);
 }
