@@ -84,12 +84,11 @@ static bool recorder_gone(long pid)
 	return n <= 0 || (comm[n] = '\0', strcmp(comm, "breakglass-rec\n") != 0);
 }
 
-/* Wait up to wait_s for every signalled session to end; then end the
- * rest the hard way. */
-static void await(struct target *t, size_t n, const char *cgroot, int wait_s, double t0)
+/* Wait until every session not yet ended has, or wait_s seconds from
+ * t0 have passed; those that ended get ended set and their time. */
+static void settle(struct target *t, size_t n, const char *cgroot, double wait_s, double t0)
 {
 	struct timespec tick = { .tv_nsec = POLL_MS * 1000000L };
-	char dir[PATH_MAX];
 	size_t i, left = n;
 
 	while (left > 0) {
@@ -107,22 +106,42 @@ static void await(struct target *t, size_t n, const char *cgroot, int wait_s, do
 			break;
 		(void)nanosleep(&tick, NULL);
 	}
+}
+
+/* Wait up to wait_s for the recorders to end their sessions; then end
+ * the rest the hard way. */
+static void await(struct target *t, size_t n, const char *cgroot, int wait_s, double t0)
+{
+	char dir[PATH_MAX];
+	size_t i, late = 0;
+
+	settle(t, n, cgroot, wait_s, t0);
 	for (i = 0; i < n; i++) {
 		if (t[i].ended)
 			continue;
-		(void)!bg_snprintf(dir, sizeof(dir), "%s/%s/%s", cgroot, BG_CONTAIN_TOP,
-				   t[i].s->grant->session);
+		late++;
+		t[i].fault = "the session did not end and could not be killed";
 		/* The recorder too, not sshd's processes of the session: sshd
-		 * then closes the session (grant, revocation, cgroup). */
+		 * then closes the session (grant, revocation, cgroup), and may
+		 * remove the cgroup before the kill below is done. */
 		if (!recorder_gone(t[i].recorder))
 			(void)kill((pid_t)t[i].recorder, SIGKILL);
-		if (cgroot[0] != '\0' && bg_contain_kill(dir, BG_CONTAIN_USER, 2000) == BG_OK) {
-			t[i].fault = "the recorder did not end the session in time: every process "
-				     "of it was killed (the transcript may lack the revocation)";
-			t[i].reason = "recorder_unresponsive";
-		} else {
-			t[i].fault = "the session did not end and could not be killed";
-		}
+		if (cgroot[0] != '\0' &&
+		    bg_snprintf(dir, sizeof(dir), "%s/%s/%s", cgroot, BG_CONTAIN_TOP,
+				t[i].s->grant->session) == BG_OK)
+			(void)!bg_contain_kill(dir, BG_CONTAIN_USER, 2000);
+	}
+	if (late == 0)
+		return;
+	settle(t, n, cgroot, 3, now_s());
+	for (i = 0; i < n; i++) {
+		if (t[i].fault == NULL || !t[i].ended)
+			continue;
+		/* Ended, but by root: said on stderr, audited as a failure. */
+		t[i].ended = false;
+		t[i].fault = "the recorder did not end the session in time: every process "
+			     "of it was killed (the transcript may lack the revocation)";
+		t[i].reason = "recorder_unresponsive";
 	}
 }
 

@@ -2,7 +2,8 @@
 # revoke_root.sh: breakglassctl revoke over whole emergency logins on the
 # real sshd (tests/common/sshd.sh), the user driven by expect
 # (revoke_root.exp): by user with the recorder as login shell, by
-# session id under ForceCommand, and --all.  Each time the user is told
+# session id under ForceCommand, --all, a recorder that does not answer,
+# and a one-minute grant that expires.  Each time the user is told
 # why, the transcript records who revoked and why and still verifies
 # complete, no process of the session is left (setsid, double fork,
 # disown, a job deaf to SIGHUP), and the audit log has the revocation.
@@ -58,23 +59,25 @@ user_add bgr-c /bin/bash -m
 UC=$REPLY
 user_add bgr-d "$REC" -m
 UD=$REPLY
-for u in "$UA" "$UB" "$UC" "$UD"; do
+user_add bgr-e "$REC" -m
+UE=$REPLY
+for u in "$UA" "$UB" "$UC" "$UD" "$UE"; do
 	user_enroll "$CTL" "$CONF" "$u" && [ -n "$REPLY" ] ||
 		hard_error "enroll $u: $(cat "$S/enroll-$u.err")"
 	eval "SECRET_$(printf %s "$u" | cut -c 5)=\$REPLY"
 done
 
 sshd_prepare "$B/pam/.libs/pam_breakglass.so" "$CONF"
-sshd_start "AllowUsers $UA $UB $UC $UD" "Match User $UC" "	ForceCommand $REC"
+sshd_start "AllowUsers $UA $UB $UC $UD $UE" "Match User $UC" "	ForceCommand $REC"
 
 TICKET=INC-4711
 
-# wait_login NAME USER SECRET REASON: revoke_root.exp for USER in the
+# wait_login NAME USER SECRET END [WAIT]: revoke_root.exp for USER in the
 # background (EXP_PID) until the session waits; SID its id.
 wait_login() {
 	rm -f "$S/ready"
 	env BGT_PORT="$PORT" BGT_USER="$2" BGT_SECRET="$3" BGT_TICKET="$TICKET" \
-		BGT_READY="$S/ready" BGT_REASON="$4" \
+		BGT_READY="$S/ready" BGT_END="$4" BGT_WAIT="${5:-30}" \
 		timeout 120 expect -f "$TESTS_SRCDIR/root/revoke_root.exp" > "$S/$1.out" 2>&1 < /dev/null &
 	EXP_PID=$!
 	_i=0
@@ -93,7 +96,7 @@ wait_login() {
 revoke_case() {
 	n=$1 u=$2 secret=$3 how=$4 reason=$5
 	mark=$(wc -l < "$AUDIT")
-	wait_login "$n" "$u" "$secret" "$reason" || return
+	wait_login "$n" "$u" "$secret" "access revoked: $reason" || return
 	"$CTL" -c "$CONF" sessions > "$S/$n.sessions" 2>&1
 	[ "$how" = session ] && how=$SID
 	# shellcheck disable=SC2086 # HOW is one or two words
@@ -162,6 +165,25 @@ if wait_login stopped "$UD" "$SECRET_d" "never shown"; then
 	grep -q '"event":"revoke","result":"failure","reason":"recorder_unresponsive"' \
 		"$S/stopped.audit" || why="$why no failure event;"
 	pass_unless stopped-recorder-session-killed "$why" "$S/stopped.ctl" "$S/stopped.audit"
+fi
+
+# ---- expiry ---------------------------------------------------------------
+
+# A one-minute grant ends the same way, background jobs and all.
+prefix_config "$P" '"flush_ms": 100' '"grant": {"default_minutes": 1, "max_minutes": 1}'
+mark=$(wc -l < "$AUDIT")
+if wait_login expiry "$UE" "$SECRET_e" "the emergency access has expired" 100; then
+	wait "$EXP_PID"
+	erc=$?
+	EXP_PID=
+	sleep 0.5
+	left=$(ps -o pid=,stat=,args= -u "$UE" | awk '$2 !~ /^Z/')
+	why=
+	[ "$erc" = 0 ] || why=" expect exit $erc;"
+	[ -z "$left" ] || why="$why still running: $left;"
+	[ ! -e "$CGM/breakglass/$SID" ] || why="$why $CGM/breakglass/$SID is still there;"
+	pass_unless expiry-ends-everything "$why" "$S/expiry.out"
+	prefix_verdict expiry "$SID" 0
 fi
 
 # ---- refusals: nothing is revoked -------------------------------------------
