@@ -185,7 +185,7 @@ attack() {
 	[ -z "$left" ] || why="$why still running: $left;"
 	pass_unless "$1-nothing-of-a-left" "$why"
 
-	# Every transcript made verifies (A's, and any B's that started).
+	# Every transcript made verifies.
 	why=
 	new=0
 	for dir in "$SPOOL"/*; do
@@ -195,7 +195,10 @@ attack() {
 		"$P/bin/breakglass-replay" verify -k "$S/a1.key" --host-pub "$ETC/host.key.pub" \
 			"$dir" > "$D/verify.out" 2>&1 || why="$why $sid: $(cat "$D/verify.out");"
 	done
-	[ "$new" -ge 2 ] || why="$why not A's and B's transcripts;"
+	# A's, and one for each B that got a shell (attack 5's always): a
+	# refused B has none.
+	want=$((1 + $(grep -c '^RESULT [a-z0-9]* shell$' "$S/$1.txt")))
+	[ "$new" = "$want" ] || why="$why $new transcripts, not $want;"
 	pass_unless "$1-transcripts-complete" "$why"
 }
 
