@@ -100,7 +100,7 @@ static enum hold table(int dir, const struct stat *tty)
 		(void)close(dir);
 		return HOLD_HIDDEN;
 	}
-	while (h != HOLD_YES && (e = readdir(d)) != NULL) {
+	while (h == HOLD_NO && (e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
 		if (fstatat(dirfd(d), e->d_name, &st, 0) != 0) {
@@ -144,7 +144,7 @@ static enum hold holds(const char *pid, const struct stat *tty)
 {
 	char path[64];
 	struct dirent *e;
-	enum hold h = HOLD_NO, t;
+	enum hold h = HOLD_NO;
 	DIR *d;
 	int fd;
 
@@ -152,19 +152,16 @@ static enum hold holds(const char *pid, const struct stat *tty)
 		return HOLD_HIDDEN;
 	if ((d = opendir(path)) == NULL)
 		return errno == ENOENT ? HOLD_NO : HOLD_HIDDEN;
-	while (h != HOLD_YES && (e = readdir(d)) != NULL) {
+	/* The first hidden table settles it: the process's ids decide. */
+	while (h == HOLD_NO && (e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.' ||
 		    bg_snprintf(path, sizeof(path), "%s/fd", e->d_name) != BG_OK)
 			continue;
 		fd = openat(dirfd(d), path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd >= 0)
-			t = table(fd, tty);
-		else if (errno == ENOENT || dead(dirfd(d), e->d_name))
-			t = HOLD_NO;
-		else
-			t = HOLD_HIDDEN;
-		if (t > h)
-			h = t;
+			h = table(fd, tty);
+		else if (errno != ENOENT && !dead(dirfd(d), e->d_name))
+			h = HOLD_HIDDEN;
 	}
 	(void)closedir(d);
 	return h;
