@@ -18,10 +18,12 @@ int guard_limits(char *why, size_t whylen);
  * with why set. */
 int guard_terminal_exclusive(int fd, char *why, size_t whylen);
 
-/* When fd is a terminal, look through /proc, with the caller's
- * effective ids, for another process that holds the same terminal
- * open: it could type or print around the recording.  0, or -1 with why
- * set (naming the holder's pid when one was found). */
+/* When fd is a terminal, look through /proc (every thread's fd table),
+ * with the caller's effective ids, for another process that holds the
+ * same terminal open: it could type or print around the recording; or
+ * that hides its files from these ids while running with only the real
+ * uid (and one gid), so that it may (sshd's own processes of a login
+ * spared).  0, or -1 with why set, naming the process. */
 int guard_terminal_alone(int fd, char *why, size_t whylen);
 
 #endif

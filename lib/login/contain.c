@@ -256,3 +256,43 @@ int bg_contain_find(const char *session, char *dir, size_t dirlen)
 		return BG_ENOENT;
 	return bg_snprintf(dir, dirlen, "%s/" TOP "/%s", mnt, session) == BG_OK ? BG_OK : BG_ETRUNC;
 }
+
+/* The file is read whole: a path with a line break in it (which cgroup
+ * names refuse today) could otherwise pass for a line of its own. */
+int bg_contain_rec_of(pid_t pid, char session[BG_SESSION_ID_LEN + 1])
+{
+	static const char pre[] = "0::/" TOP "/", post[] = "/" BG_CONTAIN_REC;
+	char path[64], buf[LINE_MAX_LEN], *line, *nl, *found = NULL;
+	size_t len = 0;
+	ssize_t n = 0;
+	int fd;
+
+	if (pid < 1 || bg_snprintf(path, sizeof(path), "/proc/%ld/cgroup", (long)pid) != BG_OK ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return BG_ENOENT;
+	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	(void)close(fd);
+	if (n < 0 || len == 0 || len == sizeof(buf) - 1)
+		return BG_ENOENT;
+	buf[len] = '\0';
+	for (line = buf; *line != '\0'; line = nl + 1) {
+		if ((nl = strchr(line, '\n')) == NULL)
+			return BG_ENOENT;
+		if (strncmp(line, "0::", 3) != 0)
+			continue;
+		if (found != NULL)
+			return BG_ENOENT;
+		found = line;
+		*nl = '\0';
+	}
+	if (found == NULL || strncmp(found, pre, sizeof(pre) - 1) != 0)
+		return BG_ENOENT;
+	found += sizeof(pre) - 1;
+	if (strlen(found) != BG_SESSION_ID_LEN + sizeof(post) - 1 ||
+	    strcmp(found + BG_SESSION_ID_LEN, post) != 0)
+		return BG_ENOENT;
+	memcpy(session, found, BG_SESSION_ID_LEN);
+	session[BG_SESSION_ID_LEN] = '\0';
+	return bg_grant_id_valid(session) ? BG_OK : BG_ENOENT;
+}

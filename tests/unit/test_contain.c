@@ -162,11 +162,95 @@ static void test_contain_made_entered_killed_removed(void **state)
 	assert_int_equal(bg_contain_find(ID, dir, sizeof(dir)), BG_ENOENT);
 }
 
+/* Not in a recorder child: this process (wherever the test runs), no
+ * such process, a pid below 1. */
+static void test_contain_rec_of_elsewhere(void **state)
+{
+	char sid[BG_SESSION_ID_LEN + 1];
+
+	(void)state;
+	if (bg_contain_find(ID, sid, sizeof(sid)) == BG_OK)
+		skip();
+	assert_int_equal(bg_contain_rec_of(getpid(), sid), BG_ENOENT);
+	assert_int_equal(bg_contain_rec_of(0, sid), BG_ENOENT);
+	assert_int_equal(bg_contain_rec_of(-1, sid), BG_ENOENT);
+	assert_int_equal(bg_contain_rec_of(0x3fffffff, sid), BG_ENOENT);
+}
+
+/* Not ID: test_contain_made_entered_killed_removed's cgroup. */
+#define RID "feedface0123456789abcdeffeedface"
+
+/* What bg_contain_rec_of says of a process moved into the cgroup
+ * mnt/rel, made for it with its parents. */
+static int rec_of_in(const char *mnt, const char *rel, char sid[BG_SESSION_ID_LEN + 1])
+{
+	char path[PATH_MAX], cmd[PATH_MAX + 32];
+	pid_t pid;
+	int r;
+	FILE *f;
+
+	assert_true(snprintf(cmd, sizeof(cmd), "mkdir -p '%s/%s'", mnt, rel) < (int)sizeof(cmd));
+	assert_int_equal(system(cmd), 0);
+	assert_true((pid = fork()) >= 0);
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_true(snprintf(path, sizeof(path), "%s/%s/cgroup.procs", mnt, rel) < (int)sizeof(path));
+	assert_non_null(f = fopen(path, "w"));
+	assert_true(fprintf(f, "%ld\n", (long)pid) > 0);
+	assert_int_equal(fclose(f), 0);
+	r = bg_contain_rec_of(pid, sid);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	return r;
+}
+
+#define TOP BG_CONTAIN_TOP
+
+/* Only the exact path counts: not the same names below another cgroup,
+ * not a child or a sibling of rec, not an id in capitals or too long. */
+static void test_contain_rec_of_exact(void **state)
+{
+	static const char *const bad[] = {
+		"bgtest-" RID "/" TOP "/" RID "/" BG_CONTAIN_REC,
+		TOP "/" RID "/" BG_CONTAIN_REC "/sub",
+		TOP "/" RID "/" BG_CONTAIN_REC "x",
+		TOP "/" RID "/" BG_CONTAIN_USER,
+		TOP "/FEEDFACE0123456789ABCDEFFEEDFACE/" BG_CONTAIN_REC,
+		TOP "/" RID "0/" BG_CONTAIN_REC,
+		TOP "-" RID "/" RID "/" BG_CONTAIN_REC,
+	};
+	char mnt[PATH_MAX], sid[BG_SESSION_ID_LEN + 1], cmd[PATH_MAX * 2];
+	size_t i;
+	int bad_found = 0;
+
+	(void)state;
+	if (!can_contain() || bg_contain_mount(mnt, sizeof(mnt)) != BG_OK)
+		skip();
+	assert_int_equal(rec_of_in(mnt, TOP "/" RID "/" BG_CONTAIN_REC, sid), BG_OK);
+	assert_string_equal(sid, RID);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (rec_of_in(mnt, bad[i], sid) == BG_ENOENT)
+			continue;
+		print_error("%s taken for a recorder child\n", bad[i]);
+		bad_found++;
+	}
+	/* Every cgroup made here, deepest first (rmdir takes empty ones). */
+	assert_true(snprintf(cmd, sizeof(cmd), "cd '%s' && find bgtest-" RID " " TOP "-" RID " "
+			     TOP "/" RID " " TOP "/" RID "0 " TOP "/FEEDFACE0123456789ABCDEFFEEDFACE "
+			     "-depth -type d -exec rmdir {} +", mnt) < (int)sizeof(cmd));
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(bad_found, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_contain_refused_or_uncontained_without_rights),
 		cmocka_unit_test(test_contain_made_entered_killed_removed),
+		cmocka_unit_test(test_contain_rec_of_elsewhere),
+		cmocka_unit_test(test_contain_rec_of_exact),
 	};
 
 	return cmocka_run_group_tests_name("contain", tests, NULL, NULL);

@@ -4,6 +4,11 @@
  * the limits it changes do not reach the next one. */
 #include "config.h"
 
+#include <grp.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <sys/prctl.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -101,6 +106,15 @@ static void test_guard_lowered_hard_limits_refused(void **state)
 	assert_int_equal(in_child(lowered_hard_refused), 0);
 }
 
+/* A new pty: its master and its slave, both open here. */
+static void pty_pair(int *m, int *s)
+{
+	assert_true((*m = posix_openpt(O_RDWR | O_NOCTTY)) >= 0);
+	assert_int_equal(grantpt(*m), 0);
+	assert_int_equal(unlockpt(*m), 0);
+	assert_true((*s = open(ptsname(*m), O_RDWR | O_NOCTTY)) >= 0);
+}
+
 /* A pty slave open here and, while one child holds it too, not alone. */
 static void test_guard_terminal_held_elsewhere(void **state)
 {
@@ -109,11 +123,9 @@ static void test_guard_terminal_held_elsewhere(void **state)
 	pid_t holder;
 
 	(void)state;
-	assert_true((m = posix_openpt(O_RDWR | O_NOCTTY)) >= 0);
-	assert_int_equal(grantpt(m), 0);
-	assert_int_equal(unlockpt(m), 0);
-	assert_true((s = open(ptsname(m), O_RDWR | O_NOCTTY)) >= 0);
-	assert_int_equal(guard_terminal_alone(s, why, sizeof(why)), 0);
+	pty_pair(&m, &s);
+	if (guard_terminal_alone(s, why, sizeof(why)) != 0)
+		fail_msg("not alone: %s", why);
 	assert_int_equal(pipe(p), 0);
 	holder = fork();
 	assert_true(holder >= 0);
@@ -142,6 +154,197 @@ static void test_guard_terminal_held_elsewhere(void **state)
 	close(m);
 }
 
+/* A thread with an fd table of its own (clone without CLONE_FILES)
+ * holds the terminal: /proc/PID/fd does not show it, the thread's does. */
+static int thread_opens(void *arg)
+{
+	int *a = arg, fd = open(ptsname(a[0]), O_RDWR | O_NOCTTY);
+
+	(void)!write(a[1], fd >= 0 ? "y" : "n", 1);
+	pause();
+	return 0;
+}
+
+static void test_guard_terminal_held_by_a_thread(void **state)
+{
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	int m, s, p[2], arg[2];
+	char why[256] = "", pid[32], c = 0;
+	pid_t holder;
+
+	(void)state;
+	pty_pair(&m, &s);
+	assert_int_equal(pipe(p), 0);
+	holder = fork();
+	assert_true(holder >= 0);
+	if (holder == 0) {
+		/* Only the thread's table is to hold it; gone in time should
+		 * the test fail before it kills it. */
+		close(s);
+		alarm(30);
+		arg[0] = m;
+		arg[1] = p[1];
+		if (clone(thread_opens, stack + sizeof(stack),
+			  CLONE_VM | CLONE_SIGHAND | CLONE_THREAD, arg) < 0)
+			(void)!write(p[1], "c", 1);
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(read(p[0], &c, 1), 1);
+	assert_int_equal(c, 'y');
+	assert_int_equal(guard_terminal_alone(s, why, sizeof(why)), -1);
+	(void)!snprintf(pid, sizeof(pid), "pid %ld", (long)holder);
+	assert_non_null(strstr(why, pid));
+	assert_int_equal(kill(holder, SIGKILL), 0);
+	assert_int_equal(waitpid(holder, NULL, 0), holder);
+	close(p[0]);
+	close(p[1]);
+	close(s);
+	close(m);
+}
+
+/* The user of the hiding cases: ids far above any real account's. */
+#define TU ((uid_t)1999999000)
+#define TG ((gid_t)1999999000)
+#define TG2 ((gid_t)1999999001)
+
+/* How the process that hides its files stands to the recorder (the
+ * scanner): beside it, its ancestor whose parent is root's (as sshd's
+ * process of the login is), or its ancestor below another of the
+ * user's processes. */
+enum shape { BESIDE, ANCESTOR, ANCESTOR_OF_USER };
+
+static const struct hcase {
+	const char *name;
+	enum shape shape;
+	gid_t rgid, egid;       /* the hider's real, effective and saved */
+	int dumpable;
+	bool refused;
+} hcases[] = {
+	{ "non-dumpable", BESIDE, TG, TG, 0, true },
+	{ "in another group (sg)", BESIDE, TG2, TG2, 1, true },
+	{ "a setgid program", BESIDE, TG, TG2, 0, false },
+	{ "sshd's process of the login", ANCESTOR, TG, TG, 0, false },
+	{ "an ancestor below the user's", ANCESTOR_OF_USER, TG, TG, 0, true },
+};
+
+/* The user's ids (gids rgid, egid) from root's; below the user's own
+ * process, only the dumpable flag changes. */
+static void become(gid_t rgid, gid_t egid, int dumpable)
+{
+	if ((getuid() != TU && (setgroups(0, NULL) != 0 || setresgid(rgid, egid, egid) != 0 ||
+				setresuid(TU, TU, TU) != 0)) ||
+	    prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0) != 0)
+		_exit(90);
+}
+
+/* The recorder's check with the user's ids: 0 alone, 1 refused naming
+ * the hider, 2 refused otherwise. */
+static int scan(int s, pid_t hider)
+{
+	char why[256] = "", pid[32];
+
+	become(TG, TG, 1);
+	if (guard_terminal_alone(s, why, sizeof(why)) == 0)
+		return 0;
+	(void)!snprintf(pid, sizeof(pid), "(pid %ld, ", (long)hider);
+	if (strstr(why, pid) != NULL && strstr(why, "hides its open files") != NULL)
+		return 1;
+	fprintf(stderr, "refused: %s\n", why);
+	return 2;
+}
+
+/* The child's exit status. */
+static int reap(pid_t pid)
+{
+	int st;
+
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return 91;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
+}
+
+/* The hider: keeps s open, as it would after opening the next login's
+ * terminal; ancestor of the scanner, or told to stay until killed. */
+static int hide(int s, const struct hcase *c, int ready)
+{
+	pid_t me = getpid(), sc;
+
+	become(c->rgid, c->egid, c->dumpable);
+	if (c->shape == BESIDE) {
+		(void)!write(ready, "x", 1);
+		alarm(30);
+		pause();
+		return 0;
+	}
+	if ((sc = fork()) == 0)
+		_exit(scan(s, me));
+	return reap(sc);
+}
+
+static void test_guard_terminal_hidden_by_the_user(void **state)
+{
+	const struct hcase *c;
+	int m, s, p[2], rc;
+	pid_t h, sc;
+	size_t i;
+	char x;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	pty_pair(&m, &s);
+	assert_int_equal(fchown(s, TU, TG), 0);
+	for (i = 0; i < sizeof(hcases) / sizeof(hcases[0]); i++) {
+		c = &hcases[i];
+		assert_int_equal(pipe(p), 0);
+		assert_true((h = fork()) >= 0);
+		if (h == 0) {
+			/* That process of the user's must not hold it. */
+			if (c->shape == ANCESTOR_OF_USER) {
+				become(TG, TG, 1);
+				close(s);
+				if ((h = fork()) != 0)
+					_exit(reap(h));
+				if ((s = open(ptsname(m), O_RDWR | O_NOCTTY)) < 0)
+					_exit(92);
+			}
+			_exit(hide(s, c, p[1]));
+		}
+		if (c->shape == BESIDE) {
+			assert_int_equal(read(p[0], &x, 1), 1);
+			assert_true((sc = fork()) >= 0);
+			if (sc == 0)
+				_exit(scan(s, h));
+			rc = reap(sc);
+			assert_int_equal(kill(h, SIGKILL), 0);
+			(void)reap(h);
+		} else {
+			rc = reap(h);
+		}
+		close(p[0]);
+		close(p[1]);
+		if (rc != (c->refused ? 1 : 0))
+			fail_msg("%s: scan gave %d, wanted %s", c->name, rc,
+				 c->refused ? "a refusal naming it" : "none");
+	}
+	/* A zombie of the user's: /proc shows its (closed) files as root's. */
+	assert_true((h = fork()) >= 0);
+	if (h == 0) {
+		become(TG, TG, 1);
+		_exit(0);
+	}
+	assert_int_equal(waitid(P_PID, (id_t)h, NULL, WEXITED | WNOWAIT), 0);
+	assert_true((sc = fork()) >= 0);
+	if (sc == 0)
+		_exit(scan(s, h));
+	rc = reap(sc);
+	(void)reap(h);
+	assert_int_equal(rc, 0);
+	close(s);
+	close(m);
+}
+
 static void test_guard_not_a_terminal(void **state)
 {
 	char why[64] = "";
@@ -160,6 +363,8 @@ int main(void)
 		cmocka_unit_test(test_guard_lowered_soft_limits_raised),
 		cmocka_unit_test(test_guard_lowered_hard_limits_refused),
 		cmocka_unit_test(test_guard_terminal_held_elsewhere),
+		cmocka_unit_test(test_guard_terminal_held_by_a_thread),
+		cmocka_unit_test(test_guard_terminal_hidden_by_the_user),
 		cmocka_unit_test(test_guard_not_a_terminal),
 	};
 

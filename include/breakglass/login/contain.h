@@ -10,6 +10,7 @@
 
 #include "breakglass/base/error.h"
 #include "breakglass/config/conf.h"
+#include "breakglass/evidence/grant.h"
 
 /* The session's cgroup is <cgroup2 mount>/breakglass/<session id>, with
  * two children: the recorder's (and sshd's) and the user's. */
@@ -43,6 +44,13 @@ BG_WUR int bg_contain_close(struct bg_contain *c);
  * process is in its recorder child; BG_ENOENT when it is not (no
  * containment, or not this session's). */
 BG_WUR int bg_contain_find(const char *session, char *dir, size_t dirlen);
+
+/* Whether process pid is in the recorder child of some session: the
+ * cgroup v2 line of /proc/PID/cgroup (which everyone may read, even for
+ * a non-dumpable process) is the file's only one and exactly
+ * 0::/BG_CONTAIN_TOP/<session id>/BG_CONTAIN_REC.  BG_OK with the id in
+ * session; BG_ENOENT when it is anywhere else, or gone. */
+BG_WUR int bg_contain_rec_of(pid_t pid, char session[BG_SESSION_ID_LEN + 1]);
 
 /* The cgroup2 mount point (from /proc/self/mountinfo); BG_ENOENT when
  * there is none. */
