@@ -270,7 +270,7 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 	struct bg_config *cfg;
 	struct bg_grant g;
 	struct args a;
-	int r = PAM_SESSION_ERR;
+	int r = PAM_SESSION_ERR, so = BG_OK;
 
 	(void)flags;
 	if (parse_args(pamh, argc, argv, &a) != PAM_SUCCESS ||
@@ -288,7 +288,7 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 		bg_error("a session is already open in this PAM handle: refused");
 	else if ((lg = find_login(pamh, cfg)) == NULL)
 		pam_syslog(pamh, LOG_ERR, "session without break-glass authentication: refused");
-	else if (bg_session_open(cfg, lg, time(NULL), &g, c) == BG_OK) {
+	else if ((so = bg_session_open(cfg, lg, time(NULL), &g, c)) == BG_OK) {
 		/* The token is spent, and must not reach the user's environment. */
 		if ((token = pam_getenv(pamh, ENV_AUTH)) != NULL) {
 			if (bg_session_forget(cfg, token) != BG_OK)
@@ -298,7 +298,11 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 		r = announce(pamh, &g);
 		if (r != PAM_SUCCESS && bg_session_close(cfg, lg, g.session, c) != BG_OK)
 			bg_error("cannot undo the session %s", g.session);
-	} else if (c->what != NULL && strcmp(c->what, "none") == 0)
+	} else if (so == BG_EBUSY)
+		(void)pam_error(pamh, "Emergency access refused: another emergency session or "
+				"process of yours is running on this host; end it first (one at a "
+				"time, see pam_breakglass(8)).");
+	else if (c->what != NULL && strcmp(c->what, "none") == 0)
 		(void)pam_error(pamh, "Emergency access refused: this session cannot be "
 				"contained (see pam_breakglass(8), CONTAINMENT).");
 	bg_config_free(cfg);

@@ -22,6 +22,7 @@ const char *bg_strerror(int err)
 	case BG_ETIMEOUT: return "timed out";
 	case BG_EINTEGRITY: return "integrity check failed";
 	case BG_EPRIV: return "cannot switch to the breakglass account's ids";
+	case BG_EBUSY: return "another session or process of the user is running";
 	}
 	return "unknown error";
 }

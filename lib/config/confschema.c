@@ -31,6 +31,7 @@ static const char *const input_words[] = {
 static const char *const disk_words[] = {
 	"terminate", "continue-unrecorded", NULL };
 static const char *const containment_words[] = { "required", "best-effort", NULL };
+static const char *const concurrent_words[] = { "refuse", "allow", NULL };
 static const char *const storage_words[] = { "file", "s3", "http", NULL };
 /* At the end of the output line a program waits on: sudo, su, ssh,
  * passwd, gpg, openssl ("pass phrase"), PINs of tokens. */
@@ -77,6 +78,7 @@ const struct bg_conffield bg_confschema[] = {
 	OBJ("grant"),
 	INT("grant.default_minutes", grant.default_minutes, 1, 1440, 60),
 	INT("grant.max_minutes", grant.max_minutes, 1, 1440, 240),
+	ENUM("grant.concurrent", grant.concurrent, concurrent_words),
 	OBJ("recorder"),
 	ENUM("recorder.input", recorder.input, input_words),
 	{ "recorder.password_prompts", BG_CK_REGEXLIST, OFF(recorder.password_prompts),

@@ -18,7 +18,9 @@
 #include "breakglass/audit/notify.h"
 #include "breakglass/base/safefile.h"
 #include "breakglass/audit/recevent.h"
+#include "breakglass/login/alone.h"
 #include "breakglass/login/revoke.h"
+#include "breakglass/login/state.h"
 #include "breakglass/login/session.h"
 
 static gid_t grant_group(void)
@@ -170,11 +172,45 @@ static void uncontain(struct bg_contain *c)
 		bg_error("cannot remove the session's cgroup: %s", bg_strerror(r));
 }
 
+/* grant.concurrent refuse: under the user's state lock (kept in *st until
+ * the grant is written, so that two logins cannot both pass), no other
+ * session or process of the user; a refusal is audited. */
+static int one_at_a_time(const struct bg_config *cfg, const struct bg_login *lg,
+			 struct bg_state **st)
+{
+	struct bg_audit_event ev;
+	char why[256];
+	int r;
+
+	if (cfg->grant.concurrent == BG_CONCURRENT_ALLOW)
+		return BG_OK;
+	if ((r = bg_state_open(cfg, lg->user, st)) != BG_OK) {
+		bg_error("cannot lock the state of %s: %s: no session", lg->user, bg_strerror(r));
+		return r;
+	}
+	if ((r = bg_alone_check(cfg, (uid_t)lg->uid, getpid(), why, sizeof(why))) == BG_OK)
+		return BG_OK;
+	if (r != BG_EBUSY)
+		(void)!bg_snprintf(why, sizeof(why), "cannot look for other sessions: %s",
+				   bg_strerror(r));
+	bg_error("%s: %s: no session (grant.concurrent is refuse)", lg->user, why);
+	event_of(lg, "session_open", &ev);
+	ev.result = "failure";
+	ev.reason = "concurrent_session";
+	ev.note = why;
+	if (bg_notify_audit(cfg, &ev) != BG_OK)
+		bg_error("cannot write the audit log %s", cfg->paths.audit_log);
+	bg_state_close(*st);
+	*st = NULL;
+	return r;
+}
+
 int bg_session_open(const struct bg_config *cfg, const struct bg_login *lg,
 		    time_t now, struct bg_grant *g, struct bg_contain *c)
 {
 	long minutes = cfg->grant.default_minutes;
 	struct bg_audit_event ev;
+	struct bg_state *st = NULL;
 	struct bg_proc self;
 	int r;
 
@@ -197,13 +233,19 @@ int bg_session_open(const struct bg_config *cfg, const struct bg_login *lg,
 	}
 	g->login_pid = (long)getpid();
 	g->login_start = self.start;
+	if ((r = one_at_a_time(cfg, lg, &st)) != BG_OK)
+		return r;
 	/* The grant borrows the login's strings: nothing to free. */
 	g->req = lg->req;
 	g->start = now;
 	g->expires = now + minutes * 60;
-	if ((r = bg_contain_open(cfg, g->session, c)) != BG_OK)
+	if ((r = bg_contain_open(cfg, g->session, c)) != BG_OK) {
+		bg_state_close(st);
 		return r;
+	}
 	r = bg_grant_write(cfg->paths.run_dir, g, grant_group());
+	/* Written (or not): the next login of the user may look now. */
+	bg_state_close(st);
 	if (r != BG_OK) {
 		bg_error("cannot write the grant in %s: %s", cfg->paths.run_dir, bg_strerror(r));
 		uncontain(c);

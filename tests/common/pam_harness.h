@@ -36,7 +36,7 @@
 #define APPROVAL(list) ", \"approval\": {\"required\": true, \"approvers\": [" list "]}"
 /* Best effort: a test run as root gets a cgroup per session, one run as
  * another user none (test_contain covers "required"). */
-#define CONF_BASIC "\"auth\": {" LOCKOUT(100, 900) "}, \"grant\": {\"default_minutes\": 30}, " \
+#define CONF_BASIC "\"auth\": {" LOCKOUT(100, 900) "}, \"grant\": {\"default_minutes\": 30, \"concurrent\": \"allow\"}, " \
 	"\"recorder\": {\"containment\": \"best-effort\"}"
 
 /* A test whose configuration is CONF_BASIC, or conf (extra JSON members). */

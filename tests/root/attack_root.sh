@@ -58,8 +58,12 @@ prefix_build "$TESTS_SRCDIR/.." "$STATUS" "$B" "$P" recorder/breakglass-rec ctl/
 	replay/breakglass-replay pam/pam_breakglass.la || hard_error "$REPLY"
 account_take || hard_error "$REPLY"
 prefix_install "$B" "$P" "$S" || hard_error "$REPLY"
+# Concurrent logins of the user allowed: by default (grant.concurrent
+# refuse, revoke_root.sh) B would be refused at session open while A
+# runs; here the recorder's own guard is what is attacked.
 prefix_config "$P" '"flush_ms": 100' \
-	'"auth": {"ticket_pattern": "^INC-[0-9]+$", "justification_min": 10, "totp": {"window": 10}}'
+	'"auth": {"ticket_pattern": "^INC-[0-9]+$", "justification_min": 10, "totp": {"window": 10}},
+ "grant": {"concurrent": "allow"}'
 cc -o "$S/hunter" "$TESTS_SRCDIR/root/attack_hunter.c" > "$S/cc.out" 2>&1 ||
 	hard_error "cc attack_hunter.c: $(cat "$S/cc.out")"
 chmod 755 "$S/hunter"

@@ -90,6 +90,23 @@ wait_login() {
 		tail -n 1)
 }
 
+# second_login NAME USER SECRET: while USER's session waits, another
+# login of USER is refused at session open (grant.concurrent refuse, the
+# default): told why, no shell, audited.
+second_login() {
+	_m=$(wc -l < "$AUDIT")
+	env BGT_PORT="$PORT" BGT_USER="$2" BGT_SECRET="$3" BGT_TICKET="$TICKET" BGT_OFFSET=30 \
+		BGT_REFUSED="another emergency session or process of yours is running" \
+		timeout 60 expect -f "$TESTS_SRCDIR/root/revoke_root.exp" > "$S/$1-second.out" 2>&1 < /dev/null
+	_rc=$?
+	sleep 0.5
+	why=
+	[ "$_rc" = 0 ] || why=" expect exit $_rc;"
+	tail -n "+$((_m + 1))" "$AUDIT" | grep '"event":"session_open","result":"failure","reason":"concurrent_session"' |
+		grep -q -F -e "\"note\":\"session $SID is still open\"" || why="$why no concurrent_session event;"
+	pass_unless "$1-second-login-refused" "$why" "$S/$1-second.out"
+}
+
 # revoke_case NAME USER SECRET HOW REASON: USER logs in and waits; then
 # breakglassctl revoke HOW --reason REASON (HOW "session" stands for the
 # session's id), and every check, each named NAME-...
@@ -97,6 +114,7 @@ revoke_case() {
 	n=$1 u=$2 secret=$3 how=$4 reason=$5
 	mark=$(wc -l < "$AUDIT")
 	wait_login "$n" "$u" "$secret" "access revoked: $reason" || return
+	[ "$n" != shell ] || second_login "$n" "$u" "$secret"
 	"$CTL" -c "$CONF" sessions > "$S/$n.sessions" 2>&1
 	[ "$how" = session ] && how=$SID
 	# shellcheck disable=SC2086 # HOW is one or two words

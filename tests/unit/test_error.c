@@ -18,7 +18,7 @@ static const int known_codes[] = {
 	BG_OK, BG_ENOMEM, BG_EINVAL, BG_EIO, BG_ENOENT, BG_EUNSAFE,
 	BG_ETOOBIG, BG_ETRUNC, BG_ECONFIG, BG_ECRYPTO,
 	BG_EAUTH, BG_EREPLAY, BG_ELOCKED, BG_ETIMEOUT, BG_EINTEGRITY,
-	BG_EPRIV,
+	BG_EPRIV, BG_EBUSY,
 };
 
 static void test_strerror_known_codes_have_messages(void **state)
@@ -54,7 +54,7 @@ static void test_strerror_known_codes_are_distinct(void **state)
 static void test_strerror_unknown_codes(void **state)
 {
 	static const int unknown[] = {
-		-999, 5, 1, -16, BG_EPRIV - 1, INT_MIN, INT_MAX,
+		-999, 5, 1, -17, BG_EBUSY - 1, INT_MIN, INT_MAX,
 	};
 	size_t i;
 

@@ -45,7 +45,8 @@ static int setup(void **state)
 	assert_true(snprintf(f->user, sizeof(f->user), "%s", pw->pw_name) <
 		    (int)sizeof(f->user));
 	f->dir = th_mkdtemp();
-	conf = th_config(f->dir, "\"recorder\": {\"containment\": \"best-effort\"}");
+	conf = th_config(f->dir, "\"recorder\": {\"containment\": \"best-effort\"}, "
+			 "\"grant\": {\"concurrent\": \"allow\"}");
 	f->cfg = th_config_load(conf);
 	free(conf);
 	/* Borrowed strings: only bg_login_new's logins are freed. */
@@ -196,6 +197,39 @@ static void test_session_recall_refusals(void **state)
 	assert_null(got);
 }
 
+/* grant.concurrent refuse (the default): with a session of the user
+ * still open (its login process is this one), no session, and the
+ * refusal is audited with what runs. */
+static void test_session_refused_while_another_is_open(void **state)
+{
+	struct fixture *f = *state;
+	struct bg_grant g, open = { .session = "0123456789abcdef0123456789abcdef",
+				    .start = NOW, .expires = NOW + 60 };
+	struct bg_contain c;
+	struct bg_proc self;
+	json_t *ev = NULL;
+	char *conf;
+
+	bg_config_free(f->cfg);
+	conf = th_config(f->dir, "\"recorder\": {\"containment\": \"best-effort\"}");
+	f->cfg = th_config_load(conf);
+	free(conf);
+	assert_int_equal(f->cfg->grant.concurrent, BG_CONCURRENT_REFUSE);
+	assert_int_equal(bg_proc_read(getpid(), &self), BG_OK);
+	open.req = f->lg.req;
+	open.login_pid = (long)getpid();
+	open.login_start = self.start;
+	assert_int_equal(bg_grant_write(f->cfg->paths.run_dir, &open, (gid_t)-1), BG_OK);
+	assert_int_equal(bg_session_open(f->cfg, &f->lg, NOW, &g, &c), BG_EBUSY);
+	assert_int_equal(audit_lines(f, &ev), 1);
+	assert_string_equal(json_string_value(json_object_get(ev, "event")), "session_open");
+	assert_string_equal(json_string_value(json_object_get(ev, "reason")),
+			    "concurrent_session");
+	assert_string_equal(json_string_value(json_object_get(ev, "note")),
+			    "session 0123456789abcdef0123456789abcdef is still open");
+	json_decref(ev);
+}
+
 /* The grant holds the whole request; the session's events all of it but
  * the justification, which the login's event already holds. */
 static void test_session_open_close_events(void **state)
@@ -264,6 +298,7 @@ static void test_session_open_refuses_unknown_account(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_session_refused_while_another_is_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_keys_usable_not_audited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_keys_unusable_audited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_recall_gives_the_login, setup, teardown),

@@ -22,6 +22,7 @@ enum bg_error {
 	BG_ETIMEOUT = -13,  /* no answer in time */
 	BG_EINTEGRITY = -14, /* evidence altered, reordered or cut */
 	BG_EPRIV = -15,     /* the setuid recorder could not switch ids */
+	BG_EBUSY = -16,     /* the user has another session or process running */
 };
 
 /* A static, never NULL, message for a code (unknown codes included). */

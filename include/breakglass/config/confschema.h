@@ -20,6 +20,7 @@ enum bg_rec_input {
 };
 enum bg_disk_full { BG_DISK_FULL_TERMINATE = 0, BG_DISK_FULL_CONTINUE = 1 };
 enum bg_containment { BG_CONTAIN_REQUIRED = 0, BG_CONTAIN_BEST_EFFORT = 1 };
+enum bg_concurrent { BG_CONCURRENT_REFUSE = 0, BG_CONCURRENT_ALLOW = 1 };
 enum bg_storage_type { BG_STORAGE_FILE = 0, BG_STORAGE_S3 = 1, BG_STORAGE_HTTP = 2 };
 
 struct bg_strlist {
@@ -48,7 +49,10 @@ struct bg_config {
 			char *approver, *approver_code;
 		} prompts;
 	} auth;
-	struct { long default_minutes, max_minutes; } grant;
+	struct {
+		long default_minutes, max_minutes;
+		int concurrent;                 /* enum bg_concurrent */
+	} grant;
 	struct {
 		int input;
 		struct bg_strlist password_prompts;
