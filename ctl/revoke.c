@@ -37,6 +37,7 @@ struct target {
 	const char *fault;      /* why it failed, or NULL */
 	const char *reason;     /* the audit event's, on a failure */
 	bool ended;             /* by its recorder */
+	bool unseen;            /* no cgroup and no recorder found: nothing to end */
 	double secs;            /* from the signal to the end */
 };
 
@@ -93,7 +94,7 @@ static void settle(struct target *t, size_t n, const char *cgroot, double wait_s
 
 	while (left > 0) {
 		for (i = 0, left = 0; i < n; i++) {
-			if (t[i].ended)
+			if (t[i].ended || t[i].unseen)
 				continue;
 			if (recorder_gone(t[i].recorder) && emptied(cgroot, t[i].s->grant->session)) {
 				t[i].ended = true;
@@ -117,7 +118,7 @@ static void await(struct target *t, size_t n, const char *cgroot, int wait_s, do
 
 	settle(t, n, cgroot, wait_s, t0);
 	for (i = 0; i < n; i++) {
-		if (t[i].ended)
+		if (t[i].ended || t[i].unseen)
 			continue;
 		late++;
 		t[i].fault = "the session did not end and could not be killed";
@@ -204,6 +205,14 @@ static void revoke_all(const struct bg_config *cfg, struct target *t, size_t n,
 				t[i].recorder = now[j].recorder;
 		if (t[i].recorder > 0)
 			(void)kill((pid_t)t[i].recorder, SIGUSR1);
+		/* Without a cgroup, a session whose recorder cannot be found
+		 * cannot be seen to end: never reported as ended. */
+		if (!t[i].s->contained && t[i].recorder <= 0) {
+			t[i].unseen = true;
+			t[i].fault = "it has no cgroup and no recorder was found: the revocation "
+				     "stands (a recorder that starts for it refuses), but nothing "
+				     "was ended";
+		}
 	}
 	bg_running_free(now, m);
 }

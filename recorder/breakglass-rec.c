@@ -114,10 +114,15 @@ static int drop_cb(void *ctx)
 }
 
 /* The grant is this login's alone: only a recorder below the process
- * that opened the session (sshd's) may claim it, and only once. */
+ * that opened the session (sshd's) may claim it, and only once.  From
+ * then on its refusals are the session's, for its audit trail: anyone
+ * else's (another user's, naming a session id seen in /sys/fs/cgroup)
+ * go to syslog only, so that no one can write into another's trail or
+ * fill the spool. */
 static void claim(struct rec *r)
 {
 	struct priv_req req = { .op = PRIV_CLAIM_SESSION };
+	char why[REVOKED_TEXT_MAX], *meta;
 	bool below = false;
 	int rc;
 
@@ -126,6 +131,18 @@ static void claim(struct rec *r)
 	if ((rc = bg_proc_has_ancestor(getpid(), (pid_t)r->grant->login_pid,
 				       r->grant->login_start, &below)) != BG_OK || !below)
 		refuse(r, "this recorder was not started by the login that opened the session");
+	r->rep.session = r->session;
+	/* With the user's ids: the fds of the user's processes are readable.
+	 * Exclusive since the first act, the terminal gained no holder since. */
+	if (guard_terminal_alone(STDIN_FILENO, why, sizeof(why)) != 0)
+		refuse(r, "%s", why);
+	if (r->grant->expires <= time(NULL))
+		refuse(r, "the grant has expired");
+	if (revoked_read(priv_cb, &r->priv, r->cfg, r->session, &meta, why, sizeof(why)) !=
+	    BG_ENOENT) {
+		free(meta);
+		refuse(r, "%s", why);
+	}
 	req.u.claim_session = (struct priv_claim_session){ .cfg = r->cfg, .session = r->session };
 	rc = priv_request(&r->priv, &req);
 	if (rc == BG_EREPLAY)
@@ -171,7 +188,7 @@ static void load(struct rec *r)
 {
 	struct priv_req req = { .op = PRIV_READ_GRANT_KEYS };
 	struct priv_read_grant_keys *g = &req.u.read_grant_keys;
-	char q[160], why[REVOKED_TEXT_MAX], *meta;
+	char q[160];
 	int rc;
 
 	*g = (struct priv_read_grant_keys){ .cfg = r->cfg, .session = r->session };
@@ -187,13 +204,6 @@ static void load(struct rec *r)
 	if (r->grant->uid != (long)r->priv.user_uid) {
 		bg_text_quote(r->grant->user, 64, q, sizeof(q));
 		refuse(r, "the grant is for %s, not for this user", q);
-	}
-	if (r->grant->expires <= time(NULL))
-		refuse(r, "the grant has expired");
-	if (revoked_read(priv_cb, &r->priv, r->cfg, r->session, &meta, why, sizeof(why)) !=
-	    BG_ENOENT) {
-		free(meta);
-		refuse(r, "%s", why);
 	}
 	claim(r);
 	contained(r);
@@ -386,14 +396,9 @@ int main(int argc, char **argv)
 		r.session = NULL;
 		refuse(&r, "this login has no emergency access grant (BREAKGLASS_SESSION)");
 	}
-	r.rep.session = r.session;
 	commands_of(&r, argc, argv);
 	who(&r);
 	load_config(&r);
-	/* With the user's ids: the fds of the user's processes are readable.
-	 * Exclusive since the start, the terminal can gain no holder since. */
-	if (guard_terminal_alone(STDIN_FILENO, why, sizeof(why)) != 0)
-		refuse(&r, "%s", why);
 	load(&r);
 	return session(&r, cmd);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <jansson.h>
@@ -79,8 +80,14 @@ int bg_recevent_append(const char *spool_dir, const char *session,
 		free(line);
 		return errno == ELOOP ? BG_EUNSAFE : BG_EIO;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+	/* Under a lock, the size checked is the size written to; the mode
+	 * set whatever the caller's umask (0000 would lock the owner out). */
+	if (flock(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0)
+		r = BG_EIO;
+	else if (!S_ISREG(st.st_mode))
 		r = BG_EUNSAFE;
+	else if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) != 0)
+		r = BG_EIO;
 	else if ((size_t)st.st_size + len > BG_RECEVENT_MAX_BYTES)
 		r = BG_ETOOBIG;
 	else if ((w = write(fd, line, len)) != (ssize_t)len)

@@ -44,7 +44,7 @@ static int sessions(const struct bg_config *cfg, uid_t uid, char *why, size_t wh
 /* /proc/PID/status's first Uid (the real one), State and Name. */
 static bool proc_of(const char *pid, uid_t uid, char *name, size_t namelen)
 {
-	char path[64], buf[4096], *u, *st, *nm;
+	char path[64], buf[4096], *u, *st, *th, *nm;
 	ssize_t n;
 	int fd;
 
@@ -58,8 +58,10 @@ static bool proc_of(const char *pid, uid_t uid, char *name, size_t namelen)
 	buf[n] = '\0';
 	if ((u = strstr(buf, "\nUid:\t")) == NULL || strtoul(u + 6, NULL, 10) != (unsigned long)uid)
 		return false;
-	/* A zombie holds nothing. */
-	if ((st = strstr(buf, "\nState:\t")) != NULL && st[8] == 'Z')
+	/* A zombie holds nothing; but a leader whose own thread has exited
+	 * shows Z while its other threads run. */
+	if ((st = strstr(buf, "\nState:\t")) != NULL && st[8] == 'Z' &&
+	    ((th = strstr(buf, "\nThreads:\t")) == NULL || strtoul(th + 10, NULL, 10) <= 1))
 		return false;
 	if ((nm = strchr(buf, '\n')) != NULL)
 		*nm = '\0';

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "breakglass/base/buf.h"
+#include "breakglass/base/proc.h"
 #include "breakglass/login/contain.h"
 #include "breakglass/login/running.h"
 
@@ -61,20 +63,20 @@ static ssize_t slurp(const char *pid, const char *name, char *buf, size_t cap)
 	return got;
 }
 
-long bg_running_recorder(const char *session, uid_t account)
+long bg_running_recorder(const struct bg_grant *g, uid_t account)
 {
-	static char env[65536];
-	char want[64], status[4096], uid[32], *u;
+	char status[4096], uid[32], *u;
+	unsigned long long oldest = 0;
+	struct bg_proc p;
 	struct dirent *e;
-	long found = -1;
-	ssize_t n;
+	long found = -1, pid;
+	bool below;
 	DIR *d;
 
-	if (!bg_grant_id_valid(session) || (d = opendir("/proc")) == NULL)
+	if (g->login_pid <= 0 || (d = opendir("/proc")) == NULL)
 		return -1;
-	(void)!bg_snprintf(want, sizeof(want), "BREAKGLASS_SESSION=%s", session);
 	(void)!bg_snprintf(uid, sizeof(uid), "\t%lu\t", (unsigned long)account);
-	while (found < 0 && (e = readdir(d)) != NULL) {
+	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
 		    slurp(e->d_name, "comm", status, sizeof(status)) <= 0 ||
 		    strcmp(status, RECORDER_COMM) != 0 ||
@@ -84,12 +86,19 @@ long bg_running_recorder(const char *session, uid_t account)
 		/* Uid: real effective saved filesystem; the saved one is third. */
 		u = strchr(u + 5, '\t');
 		u = u != NULL ? strchr(u + 1, '\t') : NULL;
+		pid = strtol(e->d_name, NULL, 10);
+		below = false;
 		if (u == NULL || strncmp(u, uid, strlen(uid)) != 0 ||
-		    (n = slurp(e->d_name, "environ", env, sizeof(env))) <= 0)
+		    bg_proc_has_ancestor((pid_t)pid, (pid_t)g->login_pid, g->login_start,
+					 &below) != BG_OK || !below ||
+		    bg_proc_read((pid_t)pid, &p) != BG_OK)
 			continue;
-		for (ssize_t i = 0; i < n; i += (ssize_t)strlen(env + i) + 1)
-			if (strcmp(env + i, want) == 0)
-				found = strtol(e->d_name, NULL, 10);
+		/* Another recorder run inside the session (refused, but maybe
+		 * kept alive on a full pipe) started after the real one. */
+		if (found < 0 || p.start < oldest) {
+			found = pid;
+			oldest = p.start;
+		}
 	}
 	(void)closedir(d);
 	return found;
@@ -110,7 +119,7 @@ static void look(const char *cgroot, uid_t account, struct bg_running *s)
 	if (s->contained)
 		s->recorder = recorder_in(dir);
 	else if (account != (uid_t)-1)
-		s->recorder = bg_running_recorder(s->grant->session, account);
+		s->recorder = bg_running_recorder(s->grant, account);
 }
 
 static int by_start(const void *a, const void *b)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -166,12 +167,46 @@ static void test_recevent_cap_and_unsafe(void **state)
 	assert_int_equal(bg_recevent_append(f->cfg->paths.spool_dir, ID, &ev), BG_EINVAL);
 }
 
+/* Writers at once never take the file past the cap (a size checked and
+ * written under one lock), and a umask of 0777 does not lock it away. */
+static void test_recevent_cap_holds_under_concurrency(void **state)
+{
+	struct fx *f = *state;
+	char note[1000];
+	struct bg_recevent ev = { .result = "failure", .note = note };
+	struct stat st;
+	pid_t kids[8];
+	size_t i;
+	int status;
+
+	memset(note, 'y', sizeof(note) - 1);
+	note[sizeof(note) - 1] = '\0';
+	for (i = 0; i < 8; i++) {
+		if ((kids[i] = fork()) == 0) {
+			umask(0777);
+			while (bg_recevent_append(f->cfg->paths.spool_dir, ID, &ev) == BG_OK)
+				;
+			_exit(0);
+		}
+		assert_true(kids[i] > 0);
+	}
+	for (i = 0; i < 8; i++)
+		assert_int_equal(waitpid(kids[i], &status, 0), kids[i]);
+	assert_int_equal(stat(f->events, &st), 0);
+	assert_true(st.st_size <= BG_RECEVENT_MAX_BYTES);
+	assert_true(st.st_size > BG_RECEVENT_MAX_BYTES - 2000);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(bg_recevent_drain(f->cfg, ID, getuid(), &f->tmpl), BG_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_recevent_append_then_drain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recevent_hostile_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recevent_cap_and_unsafe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recevent_cap_holds_under_concurrency, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("recevent", tests, NULL, NULL);

@@ -2,6 +2,7 @@
  * run_dir, a session's cgroup and the recorder in it. */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "breakglass/base/proc.h"
 #include "breakglass/login/contain.h"
 #include "breakglass/login/running.h"
 #include "helpers.h"
@@ -128,7 +130,8 @@ static pid_t named_sleeper(const char *dir, const char *name, const char *id)
 
 	assert_true(snprintf(link, sizeof(link), "%s/%s", dir, name) < (int)sizeof(link));
 	assert_true(snprintf(env, sizeof(env), "BREAKGLASS_SESSION=%s", id) < (int)sizeof(env));
-	assert_int_equal(symlink("/bin/sleep", link), 0);
+	if (symlink("/bin/sleep", link) != 0)
+		assert_int_equal(errno, EEXIST);
 	if ((pid = fork()) == 0) {
 		execle(link, name, "100", (char *)NULL, envp);
 		_exit(127);
@@ -146,26 +149,37 @@ static pid_t named_sleeper(const char *dir, const char *name, const char *id)
 	return pid;
 }
 
-/* A session without a cgroup: its recorder is found by name, saved uid
- * and environment together; a process with the right environment but
- * another name, or the right name but another saved uid, is not it. */
+/* A session without a cgroup: its recorder is the oldest process named
+ * so below the grant's login process, with the account's saved uid; a
+ * younger one (a recorder run inside the session), one of another name,
+ * or a login process with another start time do not count. */
 static void test_running_recorder_without_cgroup(void **state)
 {
 	char *dir = th_mkdtemp();
-	pid_t rec, decoy;
+	struct bg_grant g = { .login_pid = (long)getpid() };
+	struct bg_proc me;
+	pid_t rec, younger, decoy;
 
 	(void)state;
+	assert_int_equal(bg_proc_read(getpid(), &me), BG_OK);
+	g.login_start = me.start;
 	rec = named_sleeper(dir, "breakglass-rec", ID_A);
-	decoy = named_sleeper(dir, "bg-decoy", ID_B);
-	assert_int_equal(bg_running_recorder(ID_A, getuid()), (long)rec);
-	assert_int_equal(bg_running_recorder(ID_A, getuid() + 1), -1);
-	assert_int_equal(bg_running_recorder(ID_B, getuid()), -1);
-	assert_int_equal(bg_running_recorder("../" ID_A, getuid()), -1);
+	usleep(20000);          /* a later start time, in clock ticks */
+	younger = named_sleeper(dir, "breakglass-rec", ID_A);
+	decoy = named_sleeper(dir, "bg-decoy", ID_A);
+	assert_int_equal(bg_running_recorder(&g, getuid()), (long)rec);
+	assert_int_equal(bg_running_recorder(&g, getuid() + 1), -1);
+	g.login_start = me.start + 1;
+	assert_int_equal(bg_running_recorder(&g, getuid()), -1);
+	g.login_start = me.start;
 	kill(rec, SIGKILL);
-	kill(decoy, SIGKILL);
 	waitpid(rec, NULL, 0);
+	assert_int_equal(bg_running_recorder(&g, getuid()), (long)younger);
+	kill(younger, SIGKILL);
+	kill(decoy, SIGKILL);
+	waitpid(younger, NULL, 0);
 	waitpid(decoy, NULL, 0);
-	assert_int_equal(bg_running_recorder(ID_A, getuid()), -1);
+	assert_int_equal(bg_running_recorder(&g, getuid()), -1);
 	th_rmtree(dir);
 	free(dir);
 }

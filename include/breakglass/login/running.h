@@ -28,10 +28,11 @@ BG_WUR int bg_running_list(const struct bg_config *cfg, uid_t trusted, const cha
 			   struct bg_running **out, size_t *n, size_t *skipped);
 void bg_running_free(struct bg_running *v, size_t n);
 
-/* Without a cgroup: the pid of the breakglass-rec process whose saved
- * uid is account (the setuid recorder's from exec on, which no process
- * of the user can fake, whatever it calls itself) and whose environment
- * names session (BREAKGLASS_SESSION); -1 when none. */
-long bg_running_recorder(const char *session, uid_t account);
+/* Without a cgroup: the pid of g's recorder, the oldest breakglass-rec
+ * process below g's login process (login_pid with login_start) whose
+ * saved uid is account (the setuid recorder's from exec on, which no
+ * process of the user can fake, whatever it calls itself); a recorder
+ * run inside the session later is younger.  -1 when none. */
+long bg_running_recorder(const struct bg_grant *g, uid_t account);
 
 #endif
