@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <signal.h>
@@ -71,18 +70,7 @@ static bool emptied(const char *cgroot, const char *id)
 
 static bool recorder_gone(long pid)
 {
-	char path[64], comm[32];
-	ssize_t n;
-	int fd;
-
-	if (pid <= 0)
-		return true;
-	(void)!snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return true;
-	n = read(fd, comm, sizeof(comm) - 1);
-	(void)close(fd);
-	return n <= 0 || (comm[n] = '\0', strcmp(comm, "breakglass-rec\n") != 0);
+	return pid <= 0 || !bg_running_is_recorder(pid);
 }
 
 /* Wait until every session not yet ended has, or wait_s seconds from

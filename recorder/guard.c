@@ -192,18 +192,10 @@ static bool ids_of(const char *text, const char *key, unsigned long v[4])
 /* Uid and Gid of process pid (/proc/PID/status, which everyone may read). */
 static bool ids(pid_t pid, unsigned long uid[4], unsigned long gid[4])
 {
-	char path[64], text[4096];
-	ssize_t n;
-	int fd;
+	char text[4096];
 
-	if (bg_snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid) != BG_OK ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (bg_proc_file(pid, "status", text, sizeof(text)) <= 0)
 		return false;
-	n = read(fd, text, sizeof(text) - 1);
-	(void)close(fd);
-	if (n <= 0)
-		return false;
-	text[n] = '\0';
 	/* The Name line is escaped: none but these lines start so. */
 	return ids_of(text, "\nUid:", uid) && ids_of(text, "\nGid:", gid);
 }
@@ -251,11 +243,9 @@ static bool sshds(pid_t pid)
  * terminal, or may and hides it. */
 static int check(const char *name, const struct stat *tty, char *why, size_t whylen)
 {
-	char path[64], comm[32] = "", q[80];
+	char comm[32] = "", q[80];
 	pid_t pid = (pid_t)strtol(name, NULL, 10);
 	enum hold h = holds(name, tty);
-	ssize_t n;
-	int fd;
 
 	if (h == HOLD_YES) {
 		(void)!bg_snprintf(why, whylen, "another process (pid %ld) already holds the "
@@ -264,13 +254,9 @@ static int check(const char *name, const struct stat *tty, char *why, size_t why
 	}
 	if (h == HOLD_NO || !users_own(pid) || sshds(pid))
 		return 0;
-	if (bg_snprintf(path, sizeof(path), "/proc/%s/comm", name) == BG_OK &&
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-		n = read(fd, comm, sizeof(comm) - 1);
-		comm[n > 0 ? n : 0] = '\0';
-		comm[strcspn(comm, "\n")] = '\0';
-		(void)close(fd);
-	}
+	if (bg_proc_file(pid, "comm", comm, sizeof(comm)) < 0)
+		comm[0] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
 	bg_text_quote(comm, 16, q, sizeof(q));
 	(void)!bg_snprintf(why, whylen, "a process of yours (pid %ld, %s) hides its open files "
 			   "(non-dumpable, or another group), so the terminal cannot be checked: "

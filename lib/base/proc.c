@@ -85,6 +85,32 @@ int bg_proc_read(pid_t pid, struct bg_proc *out)
 	return parse(line, out);
 }
 
+ssize_t bg_proc_file(pid_t pid, const char *name, char *buf, size_t cap)
+{
+	char path[64];
+	size_t got = 0;
+	ssize_t n = 0;
+	int fd, saved;
+
+	if (cap == 0 || pid < 1 ||
+	    bg_snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, name) != BG_OK) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	while (got < cap - 1 && (n = read(fd, buf + got, cap - 1 - got)) > 0)
+		got += (size_t)n;
+	saved = errno;
+	(void)close(fd);
+	buf[got] = '\0';
+	if (n < 0) {
+		errno = saved;
+		return -1;
+	}
+	return (ssize_t)got;
+}
+
 int bg_proc_has_ancestor(pid_t pid, pid_t anc, unsigned long long start, bool *yes)
 {
 	struct bg_proc pr;

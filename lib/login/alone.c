@@ -3,7 +3,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,18 +43,10 @@ static int sessions(const struct bg_config *cfg, uid_t uid, char *why, size_t wh
 /* /proc/PID/status's first Uid (the real one), State and Name. */
 static bool proc_of(const char *pid, uid_t uid, char *name, size_t namelen)
 {
-	char path[64], buf[4096], *u, *st, *th, *nm;
-	ssize_t n;
-	int fd;
+	char buf[4096], *u, *st, *th, *nm;
 
-	if (bg_snprintf(path, sizeof(path), "/proc/%s/status", pid) != BG_OK ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (bg_proc_file((pid_t)strtol(pid, NULL, 10), "status", buf, sizeof(buf)) <= 0)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	(void)close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	if ((u = strstr(buf, "\nUid:\t")) == NULL || strtoul(u + 6, NULL, 10) != (unsigned long)uid)
 		return false;
 	/* A zombie holds nothing; but a leader whose own thread has exited

@@ -17,6 +17,7 @@
 
 #include "breakglass/base/buf.h"
 #include "breakglass/base/log.h"
+#include "breakglass/base/proc.h"
 #include "breakglass/evidence/grant.h"
 #include "breakglass/login/contain.h"
 
@@ -262,20 +263,12 @@ int bg_contain_find(const char *session, char *dir, size_t dirlen)
 int bg_contain_rec_of(pid_t pid, char session[BG_SESSION_ID_LEN + 1])
 {
 	static const char pre[] = "0::/" TOP "/", post[] = "/" BG_CONTAIN_REC;
-	char path[64], buf[LINE_MAX_LEN], *line, *nl, *found = NULL;
-	size_t len = 0;
-	ssize_t n = 0;
-	int fd;
+	char buf[LINE_MAX_LEN], *line, *nl, *found = NULL;
+	ssize_t len = bg_proc_file(pid, "cgroup", buf, sizeof(buf));
 
-	if (pid < 1 || bg_snprintf(path, sizeof(path), "/proc/%ld/cgroup", (long)pid) != BG_OK ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	/* Unreadable, empty, or longer than any line of ours: not a leaf. */
+	if (len <= 0 || (size_t)len == sizeof(buf) - 1)
 		return BG_ENOENT;
-	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += (size_t)n;
-	(void)close(fd);
-	if (n < 0 || len == 0 || len == sizeof(buf) - 1)
-		return BG_ENOENT;
-	buf[len] = '\0';
 	for (line = buf; *line != '\0'; line = nl + 1) {
 		if ((nl = strchr(line, '\n')) == NULL)
 			return BG_ENOENT;

@@ -3,7 +3,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdbool.h>
@@ -20,47 +19,31 @@
 
 #define RECORDER_COMM "breakglass-rec\n"
 
+bool bg_running_is_recorder(long pid)
+{
+	char comm[32];
+
+	return pid > 0 && pid <= INT_MAX &&
+	       bg_proc_file((pid_t)pid, "comm", comm, sizeof(comm)) > 0 &&
+	       strcmp(comm, RECORDER_COMM) == 0;
+}
+
 /* The pid in dir/rec/cgroup.procs whose command name is the recorder's:
  * sshd's processes share that cgroup. */
 static long recorder_in(const char *dir)
 {
-	char path[PATH_MAX], comm[32];
+	char path[PATH_MAX];
 	long pid, found = -1;
 	FILE *f;
-	int fd;
-	ssize_t n;
 
 	if (bg_snprintf(path, sizeof(path), "%s/%s/cgroup.procs", dir, BG_CONTAIN_REC) != BG_OK ||
 	    (f = fopen(path, "re")) == NULL)
 		return -1;
-	while (found < 0 && fscanf(f, "%ld", &pid) == 1) {
-		if (pid <= 0 || bg_snprintf(path, sizeof(path), "/proc/%ld/comm", pid) != BG_OK ||
-		    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		n = read(fd, comm, sizeof(comm) - 1);
-		(void)close(fd);
-		if (n > 0 && (comm[n] = '\0', strcmp(comm, RECORDER_COMM) == 0))
+	while (found < 0 && fscanf(f, "%ld", &pid) == 1)
+		if (bg_running_is_recorder(pid))
 			found = pid;
-	}
 	(void)fclose(f);
 	return found;
-}
-
-/* The whole of /proc/pid/name (at most cap - 1 bytes) into buf. */
-static ssize_t slurp(const char *pid, const char *name, char *buf, size_t cap)
-{
-	char path[64];
-	ssize_t n, got = 0;
-	int fd;
-
-	if (bg_snprintf(path, sizeof(path), "/proc/%s/%s", pid, name) != BG_OK ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	while ((size_t)got < cap - 1 && (n = read(fd, buf + got, cap - 1 - (size_t)got)) > 0)
-		got += n;
-	(void)close(fd);
-	buf[got] = '\0';
-	return got;
 }
 
 long bg_running_recorder(const struct bg_grant *g, uid_t account)
@@ -78,15 +61,13 @@ long bg_running_recorder(const struct bg_grant *g, uid_t account)
 	(void)!bg_snprintf(uid, sizeof(uid), "\t%lu\t", (unsigned long)account);
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
-		    slurp(e->d_name, "comm", status, sizeof(status)) <= 0 ||
-		    strcmp(status, RECORDER_COMM) != 0 ||
-		    slurp(e->d_name, "status", status, sizeof(status)) <= 0 ||
+		    !bg_running_is_recorder(pid = strtol(e->d_name, NULL, 10)) ||
+		    bg_proc_file((pid_t)pid, "status", status, sizeof(status)) <= 0 ||
 		    (u = strstr(status, "\nUid:")) == NULL)
 			continue;
 		/* Uid: real effective saved filesystem; the saved one is third. */
 		u = strchr(u + 5, '\t');
 		u = u != NULL ? strchr(u + 1, '\t') : NULL;
-		pid = strtol(e->d_name, NULL, 10);
 		below = false;
 		if (u == NULL || strncmp(u, uid, strlen(uid)) != 0 ||
 		    bg_proc_has_ancestor((pid_t)pid, (pid_t)g->login_pid, g->login_start,

@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdbool.h>
+#include <errno.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -134,6 +136,24 @@ static void test_proc_parent_start_checked(void **state)
 	assert_false(yes);
 }
 
+/* A /proc file of a process, whole or cut at the buffer, always
+ * terminated; -1 for no such process, a bad pid or no room. */
+static void test_proc_file(void **state)
+{
+	char buf[64], tiny[5];
+
+	(void)state;
+	assert_int_equal(prctl(PR_SET_NAME, "bg-proc-test", 0, 0, 0), 0);
+	assert_int_equal(bg_proc_file(getpid(), "comm", buf, sizeof(buf)), 13);
+	assert_string_equal(buf, "bg-proc-test\n");
+	assert_int_equal(bg_proc_file(getpid(), "comm", tiny, sizeof(tiny)), 4);
+	assert_string_equal(tiny, "bg-p");
+	assert_int_equal(bg_proc_file(getpid(), "no-such-file", buf, sizeof(buf)), -1);
+	assert_int_equal(bg_proc_file(0, "comm", buf, sizeof(buf)), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(bg_proc_file(getpid(), "comm", buf, 0), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +162,7 @@ int main(void)
 		cmocka_unit_test(test_proc_gone_is_enoent),
 		cmocka_unit_test(test_proc_ancestry),
 		cmocka_unit_test(test_proc_parent_start_checked),
+		cmocka_unit_test(test_proc_file),
 	};
 
 	return cmocka_run_group_tests_name("proc", tests, NULL, NULL);

@@ -4,6 +4,7 @@
 #define BREAKGLASS_PROC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "breakglass/base/error.h"
@@ -17,6 +18,13 @@ struct bg_proc {
  * everyone).  BG_ENOENT when there is no such process, BG_EINVAL for a
  * pid below 1 or a line that does not parse. */
 BG_WUR int bg_proc_read(pid_t pid, struct bg_proc *out);
+
+/* /proc/<pid>/<name>, at most its first cap - 1 bytes, into buf
+ * (NUL-terminated): the number of bytes read, or -1 (errno set) when it
+ * cannot be opened or read.  For the files of other processes that
+ * everyone may read (status, comm, cgroup); a result of cap - 1 may mean
+ * there was more. */
+ssize_t bg_proc_file(pid_t pid, const char *name, char *buf, size_t cap);
 
 /* Whether the process anc, started at start, is an ancestor of pid (its
  * parent, its parent's parent, ...); BG_OK with the answer in *yes, or

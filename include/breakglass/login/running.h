@@ -28,6 +28,10 @@ BG_WUR int bg_running_list(const struct bg_config *cfg, uid_t trusted, const cha
 			   struct bg_running **out, size_t *n, size_t *skipped);
 void bg_running_free(struct bg_running *v, size_t n);
 
+/* Whether process pid is named as the recorder (/proc/PID/comm): its
+ * cgroup or its ids tell whether it is one. */
+bool bg_running_is_recorder(long pid);
+
 /* Without a cgroup: the pid of g's recorder, the oldest breakglass-rec
  * process below g's login process (login_pid with login_start) whose
  * saved uid is account (the setuid recorder's from exec on, which no
